@@ -1,0 +1,52 @@
+"""The ``chunyun`` command: thin front end over ``forecast``.
+
+Each sub-command lives in ``forecast/cli/cmd_<name>.py`` with a ``register(subparsers)`` that adds
+its parser and sets ``func``. Conventions for every command: with ``--json`` or ``--csv`` stdout
+carries only that data; progress and logs go to stderr; an error exits non-zero with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+
+from forecast.errors import ChunyunError
+
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chunyun", description="Spring Festival travel rush (春运) forecasting.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more progress on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    package = importlib.import_module(__name__)
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("cmd_"):
+            importlib.import_module(f"{__name__}.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        result = args.func(args)
+    except ChunyunError as err:
+        print(f"chunyun {args.command}: error: {err}", file=sys.stderr)
+        return getattr(err, "exit_code", EXIT_ERROR)
+    except KeyboardInterrupt:
+        print(f"chunyun {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

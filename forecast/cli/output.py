@@ -1,0 +1,72 @@
+"""Formatting shared by every command: data to stdout, nothing else there."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InvalidInput
+
+
+def add_format_flags(parser: argparse.ArgumentParser, csv: bool = True) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", dest="fmt", action="store_const", const="json", help="JSON on stdout")
+    if csv:
+        group.add_argument("--csv", dest="fmt", action="store_const", const="csv", help="CSV on stdout")
+    parser.set_defaults(fmt="text")
+
+
+def parse_date_arg(value: str | None, name: str) -> pd.Timestamp | None:
+    """A CLI date option as a Timestamp, or a one-line error naming the option."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(date.fromisoformat(str(value)))
+    except ValueError:
+        raise InvalidInput(f"{name} {value!r} is not a date", hint="use YYYY-MM-DD") from None
+
+
+def _default(obj):
+    if isinstance(obj, pd.Timestamp | datetime):
+        return obj.date().isoformat() if obj == pd.Timestamp(obj).normalize() else obj.isoformat()
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def to_json(obj) -> str:
+    if isinstance(obj, pd.DataFrame):
+        obj = frame_records(obj)
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
+
+
+def frame_records(df: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts with ISO dates and no NaN (None instead)."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict(orient="records")
+
+
+def emit(obj, fmt: str, text=None) -> None:
+    """Write ``obj`` as JSON, CSV (frames only) or text (``text`` callable or str())."""
+    if fmt == "json":
+        sys.stdout.write(to_json(obj) + "\n")
+    elif fmt == "csv":
+        frame = obj if isinstance(obj, pd.DataFrame) else pd.DataFrame(obj)
+        frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+    else:
+        sys.stdout.write((text(obj) if text else (obj.to_string(index=False) if isinstance(obj, pd.DataFrame) else str(obj))) + "\n")

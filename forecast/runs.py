@@ -1,0 +1,172 @@
+"""Trained runs: versioned directories, switched atomically, read by the CLI and the API.
+
+Layout of ``<var_dir>/runs/<run_id>/`` (``RUN_SCHEMA_VERSION`` = 1):
+
+- ``manifest.json``: ``schema_version, run_id, created_at, cutoff, data_end, data_fingerprint,
+  data_kind, series, models`` (chosen model per series), ``seasons``, ``versions`` (library versions).
+- ``forecasts.parquet``: one row per ``unique_id, ds``: ``season, cutoff, model, yhat,
+  yhat_lower_80, yhat_upper_80, yhat_lower_95, yhat_upper_95``. Days up to the data end carry
+  the season-aligned forecast made from data before that season's Chunyun start (the forecast a
+  department would have published on day one); later days carry the forecast from ``cutoff``.
+- ``summaries.json``: ``{region: {season: <summary contract>}}``.
+- ``backtest.parquet``: tidy metrics ``unique_id, season, model, metric, value``.
+- ``models/``: fitted parameters as JSON, never pickle.
+
+``<var_dir>/runs/current`` is a symlink to the live run; :func:`publish` replaces it with
+``os.replace``, so a reader sees the old run or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from forecast import settings
+from forecast.errors import NotFound, NotReady, Unprocessable
+
+RUN_SCHEMA_VERSION = 1
+LEVELS = (80, 95)
+
+
+def runs_dir(var_dir: str | Path | None = None) -> Path:
+    return Path(var_dir or settings.load()["var_dir"]) / "runs"
+
+
+def new_run_id(fingerprint: str) -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{fingerprint[:8]}"
+
+
+def staging_dir(var_dir: str | Path | None = None) -> Path:
+    """A fresh directory to write a run into before :func:`publish`."""
+    path = runs_dir(var_dir) / f".staging-{uuid.uuid4().hex}"
+    path.mkdir(parents=True)
+    return path
+
+
+def publish(staged: Path, run_id: str, var_dir: str | Path | None = None) -> Path:
+    """Move a fully written run into place, then switch ``current`` to it atomically."""
+    root = runs_dir(var_dir)
+    final = root / run_id
+    os.replace(staged, final)
+    link_tmp = root / f".current-{uuid.uuid4().hex}"
+    os.symlink(run_id, link_tmp)
+    os.replace(link_tmp, root / "current")
+    return final
+
+
+def discard(staged: Path) -> None:
+    shutil.rmtree(staged, ignore_errors=True)
+
+
+@dataclass
+class Run:
+    """A read-only view of one run directory."""
+
+    path: Path
+    manifest: dict
+    _forecasts: pd.DataFrame | None = field(default=None, repr=False)
+    _summaries: dict | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.manifest["run_id"]
+
+    @classmethod
+    def open(cls, path: Path) -> Run:
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFound(f"no run at {path}", hint="list runs with `chunyun runs`") from None
+        if manifest.get("schema_version") != RUN_SCHEMA_VERSION:
+            raise NotReady(f"run {path.name} has schema {manifest.get('schema_version')}, expected {RUN_SCHEMA_VERSION}",
+                           hint="retrain with `chunyun train`")
+        return cls(path, manifest)
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        if self._forecasts is None:
+            self._forecasts = pd.read_parquet(self.path / "forecasts.parquet")
+        return self._forecasts
+
+    @property
+    def summaries(self) -> dict:
+        if self._summaries is None:
+            self._summaries = json.loads((self.path / "summaries.json").read_text(encoding="utf-8"))
+        return self._summaries
+
+    @property
+    def backtest(self) -> pd.DataFrame:
+        path = self.path / "backtest.parquet"
+        return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["unique_id", "season", "model", "metric", "value"])
+
+    def forecast(self, unique_id: str, start=None, end=None, level: int = 80) -> pd.DataFrame:
+        """Daily rows ``unique_id, ds, yhat, yhat_lower, yhat_upper`` at the given interval level."""
+        if level not in LEVELS:
+            raise Unprocessable(f"level {level} is not offered", hint=f"use one of {', '.join(map(str, LEVELS))}")
+        fc = self.forecasts
+        rows = fc[fc["unique_id"] == unique_id]
+        if start is not None:
+            rows = rows[rows["ds"] >= pd.Timestamp(start)]
+        if end is not None:
+            rows = rows[rows["ds"] <= pd.Timestamp(end)]
+        out = rows[["unique_id", "ds", "yhat", f"yhat_lower_{level}", f"yhat_upper_{level}"]]
+        return out.rename(columns={f"yhat_lower_{level}": "yhat_lower", f"yhat_upper_{level}": "yhat_upper"}).reset_index(drop=True)
+
+    def summary(self, region: str, season: int) -> dict:
+        try:
+            return self.summaries[region][str(season)]
+        except KeyError:
+            seasons = sorted(self.summaries.get(region, {}))
+            raise NotFound(f"no {region} summary for season {season} in run {self.id}",
+                           hint=f"seasons in this run: {', '.join(seasons) or 'none'}") from None
+
+
+def current_run(var_dir: str | Path | None = None) -> Run:
+    link = runs_dir(var_dir) / "current"
+    if not link.exists():
+        raise NotReady("no trained run yet", hint="run `chunyun train` (or `make run`, which prepares one)")
+    return Run.open(link.resolve())
+
+
+def list_runs(var_dir: str | Path | None = None) -> list[dict]:
+    """Manifests of every complete run, newest first, with ``current`` marked."""
+    root = runs_dir(var_dir)
+    if not root.exists():
+        return []
+    live = (root / "current").resolve().name if (root / "current").exists() else None
+    out = []
+    for path in sorted(root.iterdir(), reverse=True):
+        if path.name.startswith(".") or path.name == "current" or not (path / "manifest.json").exists():
+            continue
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        out.append({**manifest, "current": path.name == live})
+    return out
+
+
+class CurrentRunCache:
+    """Keeps the live run in memory and reloads it when ``current`` points elsewhere (for the API)."""
+
+    def __init__(self, var_dir: str | Path | None = None):
+        self.var_dir = var_dir
+        self._target: str | None = None
+        self._run: Run | None = None
+
+    def get(self) -> Run:
+        link = runs_dir(self.var_dir) / "current"
+        try:
+            target = os.readlink(link)
+        except OSError:
+            raise NotReady("no trained run yet", hint="run `chunyun train`") from None
+        if target != self._target or self._run is None:
+            run = Run.open(link.parent / target)
+            run.forecasts  # noqa: B018 - load eagerly so requests never read Parquet
+            run.summaries  # noqa: B018
+            self._run, self._target = run, target
+        return self._run
