@@ -1,0 +1,54 @@
+"""``chunyun history UNIQUE_ID``: the stored rows of one series (``unique_id, ds, y, source``)."""
+
+from __future__ import annotations
+
+from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.errors import InvalidInput, NotFound
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "history",
+        help="the stored rows of one series",
+        description="Print the stored observations of one series, in base units (persons or vehicles). "
+                    "The series may be named with aliases, e.g. 江西/铁路旅客发送量.",
+    )
+    parser.add_argument("unique_id", metavar="UNIQUE_ID", help="region/metric, e.g. jiangxi/highway_exit_vehicles")
+    parser.add_argument("--start", metavar="DATE", help="first day (YYYY-MM-DD, inclusive)")
+    parser.add_argument("--end", metavar="DATE", help="last day (YYYY-MM-DD, inclusive)")
+    add_format_flags(parser)
+    parser.set_defaults(func=run)
+
+
+def resolve_uid(value: str) -> str:
+    """``region/metric`` in canonical names; aliases accepted; NotFound for anything else."""
+    from forecast import registry
+
+    parts = str(value).strip().split("/")
+    if len(parts) != 2:
+        raise NotFound(f"unknown series {value!r}",
+                       hint="a series is named region/metric, e.g. jiangxi/highway_exit_vehicles")
+    return f"{registry.resolve_region(parts[0])}/{registry.resolve_metric(parts[1])}"
+
+
+def run(args) -> int:
+    from forecast.store import Store
+
+    start, end = parse_date_arg(args.start, "--start"), parse_date_arg(args.end, "--end")
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(f"--start {args.start} is after --end {args.end}")
+    uid = resolve_uid(args.unique_id)
+    store = Store()
+    store.require_series(uid)
+    frame = store.read([uid], start=start, end=end)
+    emit(frame, args.fmt, text=_text)
+    return 0
+
+
+def _text(frame) -> str:
+    if frame.empty:
+        return "no rows in that date range"
+    out = frame.copy()
+    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
+    out["y"] = out["y"].map(lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
+    return out.to_string(index=False)

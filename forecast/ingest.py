@@ -1,0 +1,816 @@
+"""Ingest observations from a file (CSV or Parquet) or an HTTP body, without losing a row.
+
+Every data row is either stored or reported as a :class:`Problem` with the file, the line and the
+reason. One file is one store transaction: an exception part-way leaves the store as it was, and
+ingesting the same file again changes nothing (its rows count as *unchanged*).
+
+Files
+-----
+- **CSV**: UTF-8 with or without a BOM (save Excel sheets as "CSV UTF-8"); comma-separated (a
+  tab- or semicolon-separated file is recognised by its header line). Blank lines are skipped.
+- **Parquet**: recognised by its magic bytes, whatever the file is called; same columns as CSV.
+- Anything else (missing file, binary data, not UTF-8, an Excel workbook, no recognisable header)
+  raises :class:`UnreadableFile` (``exit_code`` 2) and nothing is stored.
+
+Columns
+-------
+Header names are matched without case and surrounding spaces; Chinese names are accepted:
+``date``/``ds``/``日期``, ``region``/``地区``, ``metric``/``指标``, ``value``/``y``/``数值``,
+``unique_id``/``series``/``序列``. Regions and metrics may be given by any registry alias
+(``江西``, ``全国``, ``铁路旅客发送量`` ...).
+
+The form is decided by the header alone:
+
+1. **Long** — there is a ``value`` column: each line is one observation, identified by
+   ``region`` + ``metric`` columns, or else by a ``unique_id`` column (``jiangxi/rail_passengers``).
+   Other columns (notes, units) are ignored.
+2. **Wide by metric** — no ``value`` column, but a ``region`` column: every other column is a
+   metric (``date,region,rail_passengers,air_passengers``).
+3. **Wide by series** — neither ``value`` nor ``region``: every other column is a series
+   ``region/metric`` (``date,jiangxi/rail_passengers,national/air_passengers``; aliases allowed on
+   either side of the ``/``, e.g. ``江西/铁路旅客发送量``).
+
+In the wide forms each non-empty cell is one observation; an empty cell (or ``NA``, ``-``, ``—``)
+means "no observation" and is skipped, but a line whose cells are all empty is reported. A wide
+header must name at least one known metric or series; cells under an unknown column are reported.
+
+Values
+------
+Plain numbers in base units (persons, vehicles), e.g. ``1234567`` or ``1.2e6``. Thousands
+separators are accepted only in the standard grouping ``1,234,567`` (the field must then be quoted
+in CSV); any other comma, a 万/亿 suffix (store ``125000``, not ``12.5万``), a negative or
+non-finite number is rejected. In long form an empty value (or ``NA``, ``-``) is reported as
+missing.
+
+Dates
+-----
+``YYYY-MM-DD`` (also ``YYYY/M/D``, ``YYYY.M.D``, ``YYYYMMDD``, ``YYYY年M月D日``, a midnight time such
+as ``2025-01-14 00:00:00``, or a date/timestamp column in Parquet). A date that does not exist
+(``2025-02-30``) is *impossible*; one before 1950 or after today (China time) is *out of range*.
+
+Line numbers
+------------
+For CSV, the physical line in the file, header = line 1 (a quoted field spanning lines counts all
+of them; the row is reported at its first line). For Parquet and JSON rows there is no header:
+line = row number, starting at 1 (index + 1).
+
+Within one file, the same series and day twice with the same value is fine (stored once, counted
+in ``duplicates``); with different values, every such line is reported. A value that differs from
+the stored one is reported as a conflict unless ``replace=True``, which overwrites it.
+
+Counts: ``rows`` = observations read = ``accepted`` (written: new or replaced) + ``unchanged``
+(already stored with that value) + ``duplicates`` + ``rejected`` (= number of problems).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast import registry
+from forecast.errors import InvalidInput, NotFound
+from forecast.store import Store
+
+log = logging.getLogger(__name__)
+
+MIN_DATE = date(1950, 1, 1)
+CHINA_TZ = timezone(timedelta(hours=8))
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "--", "—", "——"}
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_HEADERS = {
+    "date": ("date", "ds", "日期"),
+    "region": ("region", "地区"),
+    "metric": ("metric", "指标"),
+    "value": ("value", "y", "数值"),
+    "unique_id": ("unique_id", "series", "序列"),
+}
+_CANONICAL = {alias.lower(): name for name, aliases in _HEADERS.items() for alias in aliases}
+EXPECTED = "date,region,metric,value (or 日期,地区,指标,数值), date,unique_id,value, or a wide date,<metric or region/metric>... header"
+
+
+class UnreadableFile(InvalidInput):
+    """The file as a whole cannot be read: nothing was stored. The CLI exits with status 2."""
+
+    exit_code = 2
+    title = "Unreadable file"
+
+
+@dataclass
+class Problem:
+    """One observation that was not stored, and why. ``row`` holds the raw fields."""
+
+    file: str
+    line: int
+    reason: str
+    row: dict = field(default_factory=dict)
+    kind: str = ""  # machine-readable: bad_date, impossible_date, date_out_of_range, unknown_region, ...
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    file: str
+    source: str
+    form: str = ""
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    duplicates: int = 0
+    dry_run: bool = False
+    sha256: str | None = None
+    load_id: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was stored or already there, 1 when rows were rejected."""
+        return 1 if self.rejected else 0
+
+    def summary(self) -> str:
+        extra = f"unchanged {self.unchanged}, replaced {self.replaced}, duplicate {self.duplicates}"
+        dry = "dry run, nothing stored; " if self.dry_run else ""
+        return f"{self.file}: {dry}{self.rows} rows ({extra}); accepted {self.accepted}, rejected {self.rejected}"
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["problems"] = [p.to_dict() for p in self.problems]
+        return out
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Raw:
+    """Raw cells of an input, one frame row per record, before any validation."""
+
+    file: str
+    frame: pd.DataFrame  # columns 0..n-1 in header order; str cells (CSV) or any objects
+    header: list[str]
+    lines: np.ndarray  # line of each frame row
+    text: bool  # every cell is a str (CSV)
+    sha256: str | None = None
+    ragged: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (line, n fields, fields)
+    form: _Form | None = None
+    line_fields: Callable[[int], list[str]] | None = None  # the raw fields of a file line (problem rows)
+
+
+def read_file(path: str | Path) -> _Raw:
+    """Read a CSV or Parquet file into raw cells; :class:`UnreadableFile` if it cannot be."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path}: is a directory, not a file") from None
+    except OSError as err:
+        raise UnreadableFile(f"{path}: cannot be read: {err.strerror or err}") from None
+    return read_bytes(data, path.name)
+
+
+def read_bytes(data: bytes, name: str = "<body>") -> _Raw:
+    """Raw cells of CSV or Parquet content ``data`` (an uploaded file or a request body)."""
+    started = time.perf_counter()
+    digest = hashlib.sha256(data).hexdigest()
+    raw = _read_parquet(data, name) if data[:4] == b"PAR1" else _read_csv(data, name)
+    raw.sha256 = digest
+    log.debug("read %d records from %s in %.2f s", len(raw.frame), name, time.perf_counter() - started)
+    return raw
+
+
+def _read_parquet(data: bytes, name: str) -> _Raw:
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as err:  # pyarrow raises many kinds
+        raise UnreadableFile(f"{name}: not a readable Parquet file ({type(err).__name__}: {err})") from None
+    return _raw_from_frame(frame, name, lines=None)
+
+
+def _raw_from_frame(frame: pd.DataFrame, name: str, lines=None) -> _Raw:
+    header = [str(c) for c in frame.columns]
+    cols = {}
+    for i, c in enumerate(frame.columns):
+        s = frame[c]
+        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)) \
+                or pd.api.types.is_bool_dtype(s):
+            s = s.astype(object)
+        cols[i] = s.reset_index(drop=True)
+    out = pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))
+    if lines is None:
+        lines = np.arange(1, len(frame) + 1)
+    return _Raw(name, out, header, np.asarray(lines, dtype=np.int64), text=False)
+
+
+def _read_csv(data: bytes, name: str) -> _Raw:
+    head = data[:65536]
+    if b"\0" in head:
+        raise UnreadableFile(f"{name}: binary data, not a CSV or Parquet file")
+    if head[:4] == b"PK\x03\x04":
+        raise UnreadableFile(f"{name}: looks like an Excel workbook or a zip archive",
+                             hint="save the sheet as CSV UTF-8")
+    end = data.find(b"\n")
+    try:  # the header line only: the parser checks the rest, and the slow path decodes it all
+        first = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as err:
+        raise UnreadableFile(f"{name}: not UTF-8 text (byte {err.start})",
+                             hint="save the file as CSV UTF-8; GBK/ANSI files are not read") from None
+    if not first.strip():
+        raise UnreadableFile(f"{name}: empty file or empty first line; the first line must be the header",
+                             hint=f"expected {EXPECTED}")
+    delim = next((d for d in (",", "\t", ";") if d in first), ",")
+    header = [h.strip() for h in next(csv.reader([first], delimiter=delim))]
+    while header and header[-1] == "":  # trailing separators, as some spreadsheets write
+        header.pop()
+    if not header:
+        raise UnreadableFile(f"{name}: no header line", hint=f"expected {EXPECTED}")
+    form = _form(header, name)  # an unusable header fails here, before the file is parsed
+    raw = _csv_fast(data, name, header, delim, form)
+    if raw is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise UnreadableFile(f"{name}: not UTF-8 text (byte {err.start})",
+                                 hint="save the file as CSV UTF-8; GBK/ANSI files are not read") from None
+        if "\0" in text:
+            raise UnreadableFile(f"{name}: binary data, not a CSV or Parquet file")
+        raw = _csv_slow(text, name, header, delim)
+    raw.form = form
+    return raw
+
+
+def _physical_lines(data: bytes) -> int:
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+
+
+def _csv_fast(data: bytes, name: str, header: list[str], delim: str, form: _Form) -> _Raw | None:
+    """pandas' C parser, when it provably keeps one frame row per physical line; else None.
+
+    Repetitive columns (date, region, metric, series) are read as categoricals and value columns
+    as float64, so a million rows do not become millions of Python strings; if a value does not
+    parse as a number the file is read again with values as text, for the per-row reasons.
+    """
+    n = len(header)
+    width = n + 2  # room to see (and report) lines with more fields than the header
+    value_cols = [form.value] if form.kind == "long" else list(form.wide)
+    dtypes = {i: "category" for i in range(width)}
+    for numeric in (True, False):
+        dtypes.update({i: "float64" if numeric else object for i in value_cols})
+        try:
+            df = pd.read_csv(io.BytesIO(data), sep=delim, header=None, skiprows=1, names=list(range(width)),
+                             dtype=dtypes, na_values=[""], keep_default_na=False, skip_blank_lines=False,
+                             encoding="utf-8-sig", engine="c")
+            break
+        except pd.errors.ParserError:
+            return None  # more fields than names, or a quoting problem: the csv module reports it
+        except ValueError:  # a value that is not a plain number
+            if not numeric:
+                return None
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(df.index, pd.RangeIndex) or _physical_lines(data) != len(df) + 1:
+        return None  # quoted line breaks, lone CRs, or more fields than names: use the csv module
+    line_fields = _line_reader(data, delim)
+    lines = np.arange(2, len(df) + 2)
+    extra = np.zeros(len(df), dtype=bool)
+    for c in range(n, width):
+        extra |= ~_blank_cells(df[c])
+    ragged = []
+    for i in np.flatnonzero(extra):
+        fields = line_fields(int(lines[i]))
+        while fields and not fields[-1].strip():
+            fields.pop()
+        ragged.append((int(lines[i]), len(fields), fields))
+    frame = df.iloc[:, :n]
+    blank = np.ones(len(df), dtype=bool)
+    for c in range(n):
+        blank &= _blank_cells(frame[c])
+    keep = ~blank & ~extra
+    if not keep.all():
+        frame, lines = frame[keep], lines[keep]
+    return _Raw(name, frame.reset_index(drop=True), header, lines, text=True, ragged=ragged, line_fields=line_fields)
+
+
+def _blank_cells(col: pd.Series) -> np.ndarray:
+    """Cells that are empty (NaN after parsing) or only spaces."""
+    blank = col.isna().to_numpy()
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        spaces = [i for i, c in enumerate(col.cat.categories) if not str(c).strip()]
+        if spaces:
+            blank |= np.isin(col.cat.codes.to_numpy(), spaces)
+    elif col.dtype == object:
+        maybe = np.flatnonzero(~blank)
+        cells = col.to_numpy()
+        blank[maybe] = [not str(v).strip() for v in cells[maybe]]
+    return blank
+
+
+def _line_reader(data: bytes, delim: str) -> Callable[[int], list[str]]:
+    """The raw fields of physical line ``k`` (1-based) of ``data``; offsets found on first use."""
+    starts: list[np.ndarray] = []
+
+    def fields(k: int) -> list[str]:
+        if not starts:
+            nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+            starts.append(np.concatenate([[0], nl + 1]))
+        begin = int(starts[0][k - 1])
+        end = int(starts[0][k]) if k < len(starts[0]) else len(data)
+        text = data[begin:end].decode("utf-8-sig" if k == 1 else "utf-8").rstrip("\r\n")
+        return next(csv.reader([text], delimiter=delim), [])
+
+    return fields
+
+
+def _csv_slow(text: str, name: str, header: list[str], delim: str) -> _Raw:
+    n = len(header)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        next(reader)
+        rows, lines, ragged = [], [], []
+        prev = reader.line_num
+        for rec in reader:
+            start, prev = prev + 1, reader.line_num
+            fields = list(rec)
+            while len(fields) > n and fields[-1].strip() == "":
+                fields.pop()
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) > n:
+                ragged.append((start, len(fields), fields))
+                continue
+            rows.append(fields + [""] * (n - len(fields)))
+            lines.append(start)
+    except csv.Error as err:
+        raise UnreadableFile(f"{name}: not a readable CSV file ({err})", hint=f"expected {EXPECTED}") from None
+    frame = pd.DataFrame(rows, columns=list(range(n))) if rows else pd.DataFrame(
+        {i: pd.Series([], dtype=object) for i in range(n)})
+    return _Raw(name, frame, header, np.asarray(lines, dtype=np.int64), text=True, ragged=ragged)
+
+
+# ----------------------------------------------------------------------------------- shape rules
+
+
+@dataclass
+class _Form:
+    kind: str  # long, wide_metric, wide_series
+    date: int
+    region: int | None = None
+    metric: int | None = None
+    value: int | None = None
+    uid: int | None = None
+    wide: list[int] = field(default_factory=list)  # value columns of a wide form
+    wide_targets: dict[int, tuple[str | None, str | None, str]] = field(default_factory=dict)
+    # column -> (metric or uid resolved, reason if unknown, kind)
+
+
+def _form(header: list[str], file: str) -> _Form:
+    """The form of an input, decided by its header alone (see the module docstring)."""
+    canon: dict[str, int] = {}
+    for i, h in enumerate(header):
+        name = _CANONICAL.get(h.strip().lower())
+        if name:
+            if name in canon:
+                raise UnreadableFile(f"{file}: two {name} columns ({header[canon[name]]!r} and {h!r})")
+            canon[name] = i
+    stripped = [h.strip() for h in header]
+    dups = {h for h in stripped if h and stripped.count(h) > 1}
+    if dups:
+        raise UnreadableFile(f"{file}: repeated column names {sorted(dups)}")
+    if "date" not in canon:
+        raise UnreadableFile(f"{file}: no recognisable header (no date column in {header[:8]})",
+                             hint=f"expected {EXPECTED}")
+    if "value" in canon:
+        if "region" in canon and "metric" in canon:
+            return _Form("long", canon["date"], region=canon["region"], metric=canon["metric"], value=canon["value"])
+        if "unique_id" in canon:
+            return _Form("long", canon["date"], uid=canon["unique_id"], value=canon["value"])
+        raise UnreadableFile(f"{file}: a value column needs region and metric columns (or unique_id)",
+                             hint=f"expected {EXPECTED}")
+    if "metric" in canon or "unique_id" in canon:
+        raise UnreadableFile(f"{file}: no value column", hint=f"expected {EXPECTED}")
+    kind = "wide_metric" if "region" in canon else "wide_series"
+    form = _Form(kind, canon["date"], region=canon.get("region"))
+    form.wide = [i for i in range(len(header)) if i not in canon.values()]
+    resolve = _metric_of if kind == "wide_metric" else _uid_of
+    for i in form.wide:
+        name = header[i].strip()
+        got, reason, rkind = resolve(name) if name else (None, "missing column name", "unknown_column")
+        if reason:
+            reason = f"{reason} (column {i + 1}{' ' + repr(name) if name else ''})"
+        form.wide_targets[i] = (got, reason, rkind)
+    if not any(t[0] for t in form.wide_targets.values()):
+        what = "metric" if kind == "wide_metric" else "region/metric series"
+        raise UnreadableFile(f"{file}: no recognisable header: no value column, and no column is a known {what}",
+                             hint=f"expected {EXPECTED}")
+    return form
+
+
+# ---------------------------------------------------------------------------- per-value parsers
+# Each returns (parsed or None, reason or None, kind); they run once per distinct raw value.
+
+
+def _is_missing(raw) -> bool:
+    if raw is None or raw is pd.NA or raw is pd.NaT:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    if isinstance(raw, np.datetime64) and np.isnat(raw):
+        return True
+    return isinstance(raw, str) and raw.strip().lower() in _MISSING
+
+
+def _today() -> date:
+    return datetime.now(CHINA_TZ).date()
+
+
+def _parse_date(raw):
+    if _is_missing(raw):
+        return None, "missing date", "bad_date"
+    if isinstance(raw, datetime | pd.Timestamp | np.datetime64):
+        ts = pd.Timestamp(raw)
+        if ts != ts.normalize():
+            return None, f"date {str(raw)!r} has a time of day", "bad_date"
+        day = ts.date()
+    elif isinstance(raw, date):
+        day = raw
+    else:
+        text = str(raw).strip()
+        for pattern in _DATE_PATTERNS:
+            m = pattern.match(text)
+            if m:
+                parts = [g for g in m.groups() if g not in ("-", "/", ".")]
+                try:
+                    day = date(int(parts[0]), int(parts[1]), int(parts[2]))
+                except ValueError:
+                    return None, f"impossible date {text!r}", "impossible_date"
+                break
+        else:
+            return None, f"unparsable date {text!r} (use YYYY-MM-DD)", "bad_date"
+    if day < MIN_DATE:
+        return None, f"date {day.isoformat()} is before {MIN_DATE.year}", "date_out_of_range"
+    if day > _today():
+        return None, f"date {day.isoformat()} is in the future", "date_out_of_range"
+    return np.datetime64(day, "ns"), None, ""
+
+
+def _region_of(raw):
+    if _is_missing(raw):
+        return None, "missing region", "unknown_region"
+    try:
+        return registry.resolve_region(str(raw)), None, ""
+    except NotFound:
+        return None, f"unknown region {str(raw).strip()!r}", "unknown_region"
+
+
+def _metric_of(raw):
+    if _is_missing(raw):
+        return None, "missing metric", "unknown_metric"
+    try:
+        return registry.resolve_metric(str(raw)), None, ""
+    except NotFound:
+        return None, f"unknown metric {str(raw).strip()!r}", "unknown_metric"
+
+
+def _uid_of(raw):
+    if _is_missing(raw):
+        return None, "missing series", "unknown_series"
+    text = str(raw).strip()
+    parts = text.split("/")
+    if len(parts) != 2:
+        return None, f"unknown series {text!r} (a series is region/metric)", "unknown_series"
+    region, r_reason, r_kind = _region_of(parts[0])
+    metric, m_reason, m_kind = _metric_of(parts[1])
+    if r_reason or m_reason:
+        return None, f"unknown series {text!r}: " + "; ".join(r for r in (r_reason, m_reason) if r), r_kind or m_kind
+    return f"{region}/{metric}", None, ""
+
+
+def _value_of(raw):
+    """Slow path for a value pandas could not read as a number."""
+    if _is_missing(raw):
+        return None, "missing value", "missing_value"
+    if isinstance(raw, bool | np.bool_):
+        return None, f"value {raw!r} is not a number", "non_numeric"
+    if isinstance(raw, int | float | np.number):
+        return _check_number(float(raw), str(raw))
+    text = str(raw).strip()
+    if _THOUSANDS.match(text):
+        return _check_number(float(text.replace(",", "")), text)
+    if text and text[-1] in "万亿":
+        return None, f"value {text!r} is not in base units (store persons or vehicles: 12.5万 is 125000)", "non_numeric"
+    return None, f"value {text!r} is not a number", "non_numeric"
+
+
+def _check_number(v: float, text: str):
+    if not math.isfinite(v):
+        return None, f"value {text!r} is not a finite number", "non_numeric"
+    if v < 0:
+        return None, f"negative value {text}", "negative_value"
+    return v + 0.0, None, ""
+
+
+def _resolve(values, fn: Callable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Apply ``fn`` once per distinct value; returns (codes, parsed, reasons, kinds) where
+    ``parsed[codes]`` etc. give per-row results (code -1, missing, maps to the last slot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [fn(u) for u in uniques] + [fn(None)]
+    parsed = np.empty(len(results), dtype=object)
+    parsed[:] = [r[0] for r in results]
+    reasons = np.array([r[1] for r in results], dtype=object)
+    kinds = np.array([r[2] for r in results], dtype=object)
+    return codes, parsed, reasons, kinds
+
+
+# ----------------------------------------------------------------------------------- validation
+
+
+@dataclass
+class _Checked:
+    good: pd.DataFrame  # unique_id, ds, y, line, rec, col
+    problems: list[Problem]
+    rows: int
+    duplicates: int
+    form: _Form
+
+
+def _row_dict(raw: _Raw, form: _Form, rec: int, col: int) -> dict:
+    """The raw fields of an observation: the whole record in long form; date, region and the one
+    cell in wide form. From the file's own text where there is one."""
+    if raw.line_fields is not None:
+        fields = raw.line_fields(int(raw.lines[rec]))
+        fields += [""] * (len(raw.header) - len(fields))
+
+        def cell(i):
+            return fields[i]
+    else:
+        def cell(i):
+            v = raw.frame.iat[rec, i]
+            if isinstance(v, str):
+                return v
+            return None if _is_missing(v) else _jsonable(v)
+
+    if col < 0:
+        return {raw.header[i]: cell(i) for i in range(len(raw.header))}
+    keys = [form.date] + ([form.region] if form.region is not None else []) + [col]
+    return {raw.header[i]: cell(i) for i in keys}
+
+
+def _jsonable(v):
+    if isinstance(v, pd.Timestamp | datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _candidates(raw: _Raw, form: _Form) -> tuple[pd.DataFrame, list[int]]:
+    """One row per observation: rec (frame row), col (-1 in long form), date, value, key columns.
+    Also the frame rows of a wide form whose value cells are all empty."""
+    n = len(raw.frame)
+    if form.kind == "long":
+        cand = pd.DataFrame({"rec": np.arange(n), "col": -1,
+                             "date": raw.frame[form.date], "value": raw.frame[form.value]})
+        if form.uid is not None:
+            cand["uid"] = raw.frame[form.uid]
+        else:
+            cand["region"] = raw.frame[form.region]
+            cand["metric"] = raw.frame[form.metric]
+        return cand, []
+    parts = []
+    any_value = np.zeros(n, dtype=bool)
+    for c in form.wide:
+        cells = raw.frame[c]
+        if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
+            present = cells.notna().to_numpy()
+        else:  # text: "", "NA", "-" ... mean no observation; decided once per distinct cell
+            codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+            missing = np.array([_is_missing(u) for u in uniques] + [True], dtype=bool)
+            present = ~missing[codes]
+        any_value |= present
+        idx = np.flatnonzero(present)
+        part = pd.DataFrame({"rec": idx, "col": c, "date": raw.frame[form.date].array.take(idx),
+                             "value": cells.array.take(idx)})
+        if form.region is not None:
+            part["region"] = raw.frame[form.region].array.take(idx)
+        parts.append(part)
+    cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["rec", "col", "date", "value"])
+    cand = cand.sort_values(["rec", "col"], kind="stable").reset_index(drop=True)
+    return cand, np.flatnonzero(~any_value).tolist()
+
+
+def check(raw: _Raw) -> _Checked:
+    """Validate raw cells: the good rows (``unique_id, ds, y`` with their line) and a Problem for
+    every other observation. Nothing touches the store here."""
+    form = raw.form or _form(raw.header, raw.file)
+    started = time.perf_counter()
+    cand, empty_recs = _candidates(raw, form)
+    m = len(cand)
+    problems: list[Problem] = []
+    for line, nfields, fields in raw.ragged:
+        problems.append(Problem(raw.file, line, f"{nfields} fields but the header has {len(raw.header)} "
+                                "(quote a value that contains the separator, e.g. \"1,234\")",
+                                {"fields": fields}, "bad_row"))
+    for rec in empty_recs:
+        problems.append(Problem(raw.file, int(raw.lines[rec]), "missing value (every value cell is empty)",
+                                _row_dict(raw, form, rec, -1), "missing_value"))
+
+    # dates
+    d_codes, d_parsed, d_reason, d_kind = _resolve(cand["date"], _parse_date)
+    ds_uniq = np.array([p if p is not None else np.datetime64("NaT", "ns") for p in d_parsed], dtype="datetime64[ns]")
+    ds = ds_uniq[d_codes]
+    date_reason, date_kind = d_reason[d_codes], d_kind[d_codes]
+
+    # series
+    reasons2: list[np.ndarray] = []
+    kinds2: list[np.ndarray] = []
+    if form.kind == "long" and form.uid is not None:
+        u_codes, u_parsed, u_reason, u_kind = _resolve(cand["uid"], _uid_of)
+        uid_names, uid_codes = u_parsed, u_codes
+        reasons2.append(u_reason[u_codes])
+        kinds2.append(u_kind[u_codes])
+    else:
+        r_codes, r_parsed, r_reason, r_kind = _resolve(cand["region"], _region_of) if form.region is not None \
+            else (np.zeros(m, dtype=np.int64), np.array([None], dtype=object), np.array([None], dtype=object),
+                  np.array([""], dtype=object))
+        reasons2.append(r_reason[r_codes])
+        kinds2.append(r_kind[r_codes])
+        if form.kind == "long":
+            c_codes, c_parsed, c_reason, c_kind = _resolve(cand["metric"], _metric_of)
+        else:  # the column says the metric (wide_metric) or the whole series (wide_series)
+            cols = sorted(form.wide_targets)
+            c_codes = np.searchsorted(np.asarray(cols), cand["col"].to_numpy()).astype(np.int64)
+            targets = [form.wide_targets[c] for c in cols]
+            c_parsed = np.array([t[0] for t in targets] + [None], dtype=object)
+            c_reason = np.array([t[1] for t in targets] + [None], dtype=object)
+            c_kind = np.array([t[2] for t in targets] + [""], dtype=object)
+        reasons2.append(c_reason[c_codes])
+        kinds2.append(c_kind[c_codes])
+        if form.kind == "wide_series":
+            uid_names, uid_codes = c_parsed, c_codes
+        else:  # combine region and metric once per distinct pair
+            width = len(c_parsed) + 1
+            pair = (r_codes.astype(np.int64) + 1) * width + (c_codes.astype(np.int64) + 1)
+            p_codes, p_uniq = pd.factorize(pair)
+            names = []
+            for p in p_uniq:  # code -1 (missing) maps to the last slot, fn(None)
+                reg, met = r_parsed[p // width - 1], c_parsed[p % width - 1]
+                names.append(f"{reg}/{met}" if reg is not None and met is not None else None)
+            uid_names, uid_codes = np.array(names + [None], dtype=object), p_codes
+
+    # values: fast vectorised parse, slow path only for what it could not read
+    values = cand["value"]
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        y = values.to_numpy(dtype="float64", na_value=np.nan).copy()
+        slow = np.isnan(y)
+    else:
+        y = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan).copy()
+        slow = np.isnan(y)
+        if not raw.text and values.dtype == object:  # JSON true/false must not become 1/0
+            slow |= np.array([isinstance(v, bool | np.bool_) for v in values], dtype=bool)
+    value_reason = np.full(m, None, dtype=object)
+    value_kind = np.full(m, "", dtype=object)
+    if slow.any():
+        s_idx = np.flatnonzero(slow)
+        s_codes, s_parsed, s_reason, s_kind = _resolve(values.iloc[s_idx].astype(object), _value_of)
+        y[s_idx] = np.array([np.nan if p is None else p for p in s_parsed], dtype="float64")[s_codes]
+        value_reason[s_idx], value_kind[s_idx] = s_reason[s_codes], s_kind[s_codes]
+    for i in np.flatnonzero(~slow & ~(np.isfinite(y) & (y >= 0))):  # parsed, but inf or negative
+        v = values.iat[i]
+        _, value_reason[i], value_kind[i] = _check_number(y[i], v.strip() if isinstance(v, str) else _fmt(y[i]))
+    reason_cols = [date_reason, *reasons2, value_reason]
+    kind_cols = [date_kind, *kinds2, value_kind]
+    bad = np.zeros(m, dtype=bool)
+    for r in reason_cols:
+        bad |= pd.notna(r)
+    recs, cols = cand["rec"].to_numpy(), cand["col"].to_numpy()
+    lines = raw.lines[recs] if m else np.zeros(0, dtype=np.int64)
+    for i in np.flatnonzero(bad):
+        parts = [r[i] for r in reason_cols if r[i] is not None]
+        kind = next(k[i] for k, r in zip(kind_cols, reason_cols, strict=True) if r[i] is not None)
+        problems.append(Problem(raw.file, int(lines[i]), "; ".join(parts), _row_dict(raw, form, recs[i], cols[i]), kind))
+
+    ok = ~bad
+    # the series as a Categorical: one string per distinct series, cheap to sort and compare
+    small = pd.Categorical(uid_names)
+    uid = pd.Categorical.from_codes(small.codes[uid_codes] if m else np.zeros(0, dtype=np.int8), small.categories)
+    good = pd.DataFrame({"unique_id": uid[ok], "ds": ds[ok], "y": y[ok], "line": lines[ok],
+                         "rec": recs[ok], "col": cols[ok]})
+    duplicates = 0
+    dup = good.duplicated(["unique_id", "ds"], keep=False)
+    if dup.any():
+        d = good[dup]
+        distinct = d.groupby(["unique_id", "ds"], observed=True)["y"].transform("nunique")
+        clash = d[distinct > 1]
+        for (u, day), grp in clash.groupby(["unique_id", "ds"], sort=False, observed=True):
+            where = ", ".join(f"{ln} ({_fmt(v)})" for ln, v in zip(grp["line"], grp["y"], strict=True))
+            for _, row in grp.iterrows():
+                problems.append(Problem(raw.file, int(row["line"]),
+                                        f"{u} on {day:%Y-%m-%d} has different values in this file: lines {where}",
+                                        _row_dict(raw, form, int(row["rec"]), int(row["col"])), "duplicate"))
+        same_drop = d[(distinct == 1).to_numpy()].duplicated(["unique_id", "ds"], keep="first")
+        duplicates = int(same_drop.sum())
+        drop = clash.index.union(same_drop[same_drop].index)
+        good = good.drop(index=drop)
+    good = good.reset_index(drop=True)
+    rows = m + len(raw.ragged) + len(empty_recs)
+    log.debug("checked %d observations in %.2f s: %d good, %d problems", rows, time.perf_counter() - started,
+              len(good), len(problems))
+    return _Checked(good, problems, rows, duplicates, form)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+
+
+# ------------------------------------------------------------------------------------- ingesting
+
+
+def ingest(path: str | Path, store: Store | None = None, source: str | None = None, dry_run: bool = False,
+           replace: bool = False) -> IngestReport:
+    """Validate and store a CSV or Parquet file; see the module docstring for the rules."""
+    raw = read_file(path)
+    return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace)
+
+
+def ingest_bytes(data: bytes, store: Store | None = None, source: str = "upload", name: str | None = None,
+                 dry_run: bool = False, replace: bool = False) -> IngestReport:
+    """Validate and store CSV or Parquet content (an uploaded file or an HTTP body)."""
+    raw = read_bytes(data, name or source)
+    return _ingest_raw(raw, store, source, dry_run, replace)
+
+
+def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, source: str = "api",
+                 dry_run: bool = False, replace: bool = False, lines=None, file: str = "<body>") -> IngestReport:
+    """Validate and store rows already parsed (JSON rows of a request), with the same columns and
+    rules as a file. ``lines`` defaults to the row number (index + 1)."""
+    if not isinstance(frame, pd.DataFrame):
+        try:
+            frame = pd.DataFrame.from_records(list(frame))
+        except (TypeError, ValueError) as err:
+            raise UnreadableFile(f"{file}: rows must be objects with the same keys ({err})") from None
+    raw = _raw_from_frame(frame, file, lines=lines)
+    return _ingest_raw(raw, store, source, dry_run, replace)
+
+
+def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, replace: bool) -> IngestReport:
+    source = str(source).strip()
+    if not source:
+        raise InvalidInput("empty source name", hint="give --source NAME")
+    started = time.perf_counter()
+    checked = check(raw)
+    report = IngestReport(raw.file, source, checked.form.kind, rows=checked.rows, duplicates=checked.duplicates,
+                          dry_run=dry_run, sha256=raw.sha256)
+    problems = checked.problems
+    store = store if store is not None else Store()
+    good = checked.good
+    rows = good[["unique_id", "ds", "y"]].assign(
+        source=pd.Categorical.from_codes(np.zeros(len(good), dtype=np.int8), [source]))
+    # rejected rows known so far; the store adds the conflicts it finds inside the transaction
+    audit = {"source": source, "file": raw.file, "sha256": raw.sha256, "rejected": len(problems)}
+    result = store.write(rows, replace=replace, dry_run=dry_run, audit=audit)
+    if len(result.conflicts):
+        keys = result.conflicts[["unique_id", "ds"]].assign(unique_id=result.conflicts["unique_id"].astype(str))
+        where = good[["unique_id", "ds", "line", "rec", "col"]]
+        where = where[where["unique_id"].isin(keys["unique_id"].unique())].astype({"unique_id": str})
+        located = result.conflicts.merge(where, on=["unique_id", "ds"], how="left")
+        for c in located.itertuples(index=False):
+            problems.append(Problem(
+                raw.file, int(c.line),
+                f"{c.unique_id} on {c.ds:%Y-%m-%d}: value {_fmt(c.y)} conflicts with stored {_fmt(c.stored_y)} "
+                f"from {c.stored_source!r} (ingest with replace to overwrite)",
+                _row_dict(raw, checked.form, int(c.rec), int(c.col)), "conflict"))
+    problems.sort(key=lambda p: p.line)
+    report.problems = problems
+    report.rejected = len(problems)
+    report.accepted = result.written
+    report.unchanged = result.unchanged
+    report.replaced = result.replaced
+    report.load_id = result.load_id
+    log.debug("%s in %.2f s", report.summary(), time.perf_counter() - started)
+    return report
