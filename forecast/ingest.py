@@ -447,7 +447,7 @@ def _today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
-def _parse_date(raw):
+def _parse_date(raw, today: date | None = None):
     if _is_missing(raw):
         return None, "missing date", "bad_date"
     if isinstance(raw, datetime | pd.Timestamp | np.datetime64):
@@ -459,20 +459,25 @@ def _parse_date(raw):
         day = raw
     else:
         text = str(raw).strip()
-        for pattern in _DATE_PATTERNS:
-            m = pattern.match(text)
-            if m:
-                parts = [g for g in m.groups() if g not in ("-", "/", ".")]
-                try:
-                    day = date(int(parts[0]), int(parts[1]), int(parts[2]))
-                except ValueError:
-                    return None, f"impossible date {text!r}", "impossible_date"
-                break
-        else:
-            return None, f"unparsable date {text!r} (use YYYY-MM-DD)", "bad_date"
+        try:  # the common case, YYYY-MM-DD, in C
+            day = date.fromisoformat(text) if len(text) == 10 and text[4] == "-" else None
+        except ValueError:
+            day = None
+        if day is None:
+            for pattern in _DATE_PATTERNS:
+                m = pattern.match(text)
+                if m:
+                    parts = [g for g in m.groups() if g not in ("-", "/", ".")]
+                    try:
+                        day = date(int(parts[0]), int(parts[1]), int(parts[2]))
+                    except ValueError:
+                        return None, f"impossible date {text!r}", "impossible_date"
+                    break
+            else:
+                return None, f"unparsable date {text!r} (use YYYY-MM-DD)", "bad_date"
     if day < MIN_DATE:
         return None, f"date {day.isoformat()} is before {MIN_DATE.year}", "date_out_of_range"
-    if day > _today():
+    if day > (today or _today()):
         return None, f"date {day.isoformat()} is in the future", "date_out_of_range"
     return np.datetime64(day, "ns"), None, ""
 
@@ -536,7 +541,10 @@ def _check_number(v: float, text: str):
 def _resolve(values, fn: Callable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Apply ``fn`` once per distinct value; returns (codes, parsed, reasons, kinds) where
     ``parsed[codes]`` etc. give per-row results (code -1, missing, maps to the last slot)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # already coded by the CSV parser
+        codes, uniques = values.cat.codes.to_numpy().astype(np.intp), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     results = [fn(u) for u in uniques] + [fn(None)]
     parsed = np.empty(len(results), dtype=object)
     parsed[:] = [r[0] for r in results]
@@ -589,13 +597,13 @@ def _jsonable(v):
     return v
 
 
-def _candidates(raw: _Raw, form: _Form) -> tuple[pd.DataFrame, list[int]]:
+def _candidates(raw: _Raw, form: _Form) -> tuple[dict[str, pd.Series], list[int]]:
     """One row per observation: rec (frame row), col (-1 in long form), date, value, key columns.
     Also the frame rows of a wide form whose value cells are all empty."""
     n = len(raw.frame)
-    if form.kind == "long":
-        cand = pd.DataFrame({"rec": np.arange(n), "col": -1,
-                             "date": raw.frame[form.date], "value": raw.frame[form.value]})
+    if form.kind == "long":  # a dict of columns: no need to copy them into a frame
+        cand = {"rec": pd.Series(np.arange(n)), "col": pd.Series(np.full(n, -1)),
+                "date": raw.frame[form.date], "value": raw.frame[form.value]}
         if form.uid is not None:
             cand["uid"] = raw.frame[form.uid]
         else:
@@ -621,7 +629,7 @@ def _candidates(raw: _Raw, form: _Form) -> tuple[pd.DataFrame, list[int]]:
         parts.append(part)
     cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["rec", "col", "date", "value"])
     cand = cand.sort_values(["rec", "col"], kind="stable").reset_index(drop=True)
-    return cand, np.flatnonzero(~any_value).tolist()
+    return {c: cand[c] for c in cand.columns}, np.flatnonzero(~any_value).tolist()
 
 
 def check(raw: _Raw) -> _Checked:
@@ -630,7 +638,7 @@ def check(raw: _Raw) -> _Checked:
     form = raw.form or _form(raw.header, raw.file)
     started = time.perf_counter()
     cand, empty_recs = _candidates(raw, form)
-    m = len(cand)
+    m = len(cand["rec"])
     problems: list[Problem] = []
     for line, nfields, fields in raw.ragged:
         problems.append(Problem(raw.file, line, f"{nfields} fields but the header has {len(raw.header)} "
@@ -640,26 +648,27 @@ def check(raw: _Raw) -> _Checked:
         problems.append(Problem(raw.file, int(raw.lines[rec]), "missing value (every value cell is empty)",
                                 _row_dict(raw, form, rec, -1), "missing_value"))
 
-    # dates
-    d_codes, d_parsed, d_reason, d_kind = _resolve(cand["date"], _parse_date)
+    # Each check runs once per distinct raw value; rows only get codes into those results, and
+    # reasons are assembled for the bad rows alone. A check is (codes, reasons, kinds), where
+    # reasons[codes[i]] is None when row i passes.
+    checks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    today = _today()
+    d_codes, d_parsed, d_reason, d_kind = _resolve(cand["date"], lambda v: _parse_date(v, today))
     ds_uniq = np.array([p if p is not None else np.datetime64("NaT", "ns") for p in d_parsed], dtype="datetime64[ns]")
     ds = ds_uniq[d_codes]
-    date_reason, date_kind = d_reason[d_codes], d_kind[d_codes]
+    checks.append((d_codes, d_reason, d_kind))
 
-    # series
-    reasons2: list[np.ndarray] = []
-    kinds2: list[np.ndarray] = []
     if form.kind == "long" and form.uid is not None:
-        u_codes, u_parsed, u_reason, u_kind = _resolve(cand["uid"], _uid_of)
-        uid_names, uid_codes = u_parsed, u_codes
-        reasons2.append(u_reason[u_codes])
-        kinds2.append(u_kind[u_codes])
+        u_codes, uid_names, u_reason, u_kind = _resolve(cand["uid"], _uid_of)
+        uid_codes = u_codes
+        checks.append((u_codes, u_reason, u_kind))
     else:
-        r_codes, r_parsed, r_reason, r_kind = _resolve(cand["region"], _region_of) if form.region is not None \
-            else (np.zeros(m, dtype=np.int64), np.array([None], dtype=object), np.array([None], dtype=object),
-                  np.array([""], dtype=object))
-        reasons2.append(r_reason[r_codes])
-        kinds2.append(r_kind[r_codes])
+        if form.region is not None:
+            r_codes, r_parsed, r_reason, r_kind = _resolve(cand["region"], _region_of)
+            checks.append((r_codes, r_reason, r_kind))
+        else:
+            r_codes, r_parsed = np.zeros(m, dtype=np.int64), np.array([None], dtype=object)
         if form.kind == "long":
             c_codes, c_parsed, c_reason, c_kind = _resolve(cand["metric"], _metric_of)
         else:  # the column says the metric (wide_metric) or the whole series (wide_series)
@@ -669,8 +678,7 @@ def check(raw: _Raw) -> _Checked:
             c_parsed = np.array([t[0] for t in targets] + [None], dtype=object)
             c_reason = np.array([t[1] for t in targets] + [None], dtype=object)
             c_kind = np.array([t[2] for t in targets] + [""], dtype=object)
-        reasons2.append(c_reason[c_codes])
-        kinds2.append(c_kind[c_codes])
+        checks.append((c_codes, c_reason, c_kind))
         if form.kind == "wide_series":
             uid_names, uid_codes = c_parsed, c_codes
         else:  # combine region and metric once per distinct pair
@@ -683,7 +691,8 @@ def check(raw: _Raw) -> _Checked:
                 names.append(f"{reg}/{met}" if reg is not None and met is not None else None)
             uid_names, uid_codes = np.array(names + [None], dtype=object), p_codes
 
-    # values: fast vectorised parse, slow path only for what it could not read
+    # values: a float column as is; text through pandas' C parser; the slow path only for what
+    # that could not read (and, in JSON, for true/false, which must not become 1/0)
     values = cand["value"]
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         y = values.to_numpy(dtype="float64", na_value=np.nan).copy()
@@ -691,38 +700,47 @@ def check(raw: _Raw) -> _Checked:
     else:
         y = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan).copy()
         slow = np.isnan(y)
-        if not raw.text and values.dtype == object:  # JSON true/false must not become 1/0
+        if not raw.text and values.dtype == object:
             slow |= np.array([isinstance(v, bool | np.bool_) for v in values], dtype=bool)
-    value_reason = np.full(m, None, dtype=object)
-    value_kind = np.full(m, "", dtype=object)
-    if slow.any():
-        s_idx = np.flatnonzero(slow)
-        s_codes, s_parsed, s_reason, s_kind = _resolve(values.iloc[s_idx].astype(object), _value_of)
-        y[s_idx] = np.array([np.nan if p is None else p for p in s_parsed], dtype="float64")[s_codes]
-        value_reason[s_idx], value_kind[s_idx] = s_reason[s_codes], s_kind[s_codes]
-    for i in np.flatnonzero(~slow & ~(np.isfinite(y) & (y >= 0))):  # parsed, but inf or negative
+    odd = np.flatnonzero(slow | ~np.isfinite(y) | (y < 0))
+    v_codes = np.full(m, -1, dtype=np.int64)  # -1: the value passed (last slot: no reason)
+    v_reason, v_kind = [], []
+    for i in odd:
         v = values.iat[i]
-        _, value_reason[i], value_kind[i] = _check_number(y[i], v.strip() if isinstance(v, str) else _fmt(y[i]))
-    reason_cols = [date_reason, *reasons2, value_reason]
-    kind_cols = [date_kind, *kinds2, value_kind]
+        if slow[i]:
+            parsed, reason, kind = _value_of(v)
+            y[i] = np.nan if parsed is None else parsed
+        else:  # parsed, but inf or negative
+            _, reason, kind = _check_number(y[i], v.strip() if isinstance(v, str) else _fmt(y[i]))
+        if reason:
+            v_codes[i] = len(v_reason)
+            v_reason.append(reason)
+            v_kind.append(kind)
+    checks.append((v_codes, np.array(v_reason + [None], dtype=object), np.array(v_kind + [""], dtype=object)))
+
     bad = np.zeros(m, dtype=bool)
-    for r in reason_cols:
-        bad |= pd.notna(r)
+    for codes, reasons, _ in checks:
+        failing = np.array([r is not None for r in reasons], dtype=bool)
+        if failing.any():
+            bad |= failing[codes]
     recs, cols = cand["rec"].to_numpy(), cand["col"].to_numpy()
     lines = raw.lines[recs] if m else np.zeros(0, dtype=np.int64)
     for i in np.flatnonzero(bad):
-        parts = [r[i] for r in reason_cols if r[i] is not None]
-        kind = next(k[i] for k, r in zip(kind_cols, reason_cols, strict=True) if r[i] is not None)
-        problems.append(Problem(raw.file, int(lines[i]), "; ".join(parts), _row_dict(raw, form, recs[i], cols[i]), kind))
+        found = [(reasons[codes[i]], kinds[codes[i]]) for codes, reasons, kinds in checks
+                 if reasons[codes[i]] is not None]
+        problems.append(Problem(raw.file, int(lines[i]), "; ".join(r for r, _ in found),
+                                _row_dict(raw, form, recs[i], cols[i]), found[0][1]))
 
     ok = ~bad
     # the series as a Categorical: one string per distinct series, cheap to sort and compare
     small = pd.Categorical(uid_names)
     uid = pd.Categorical.from_codes(small.codes[uid_codes] if m else np.zeros(0, dtype=np.int8), small.categories)
     good = pd.DataFrame({"unique_id": uid[ok], "ds": ds[ok], "y": y[ok], "line": lines[ok],
-                         "rec": recs[ok], "col": cols[ok]})
+                         "rec": recs[ok], "col": cols[ok]}, copy=False)
     duplicates = 0
-    dup = good.duplicated(["unique_id", "ds"], keep=False)
+    key = (good["unique_id"].cat.codes.to_numpy().astype(np.int64) << 32) \
+        | (good["ds"].to_numpy().astype("datetime64[D]").astype(np.int64) + (1 << 31))
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if dup.any():
         d = good[dup]
         distinct = d.groupby(["unique_id", "ds"], observed=True)["y"].transform("nunique")
@@ -758,14 +776,14 @@ def ingest(path: str | Path, store: Store | None = None, source: str | None = No
     return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace)
 
 
-def ingest_bytes(data: bytes, store: Store | None = None, source: str = "upload", name: str | None = None,
+def ingest_bytes(data: bytes, store: Store | None = None, source: str | None = "upload", name: str | None = None,
                  dry_run: bool = False, replace: bool = False) -> IngestReport:
     """Validate and store CSV or Parquet content (an uploaded file or an HTTP body)."""
-    raw = read_bytes(data, name or source)
-    return _ingest_raw(raw, store, source, dry_run, replace)
+    raw = read_bytes(data, name or source or "<body>")
+    return _ingest_raw(raw, store, source or "upload", dry_run, replace)
 
 
-def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, source: str = "api",
+def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, source: str | None = "api",
                  dry_run: bool = False, replace: bool = False, lines=None, file: str = "<body>") -> IngestReport:
     """Validate and store rows already parsed (JSON rows of a request), with the same columns and
     rules as a file. ``lines`` defaults to the row number (index + 1)."""
@@ -775,7 +793,7 @@ def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, s
         except (TypeError, ValueError) as err:
             raise UnreadableFile(f"{file}: rows must be objects with the same keys ({err})") from None
     raw = _raw_from_frame(frame, file, lines=lines)
-    return _ingest_raw(raw, store, source, dry_run, replace)
+    return _ingest_raw(raw, store, source or "api", dry_run, replace)
 
 
 def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, replace: bool) -> IngestReport:
