@@ -1,0 +1,78 @@
+"""``chunyun forecast``: daily rows ``unique_id, ds, yhat, yhat_lower, yhat_upper`` for one series.
+
+From the current run, unless ``--cutoff`` or ``--as-of`` is given: then the models are fitted live
+on the store's data up to that day (``--as-of`` inside a season nowcasts it with the actuals so far).
+"""
+
+from __future__ import annotations
+
+from forecast.cli.output import add_format_flags, emit, parse_date_arg
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "forecast", help="daily forecast of one series (from the current run, or live with --cutoff/--as-of)",
+        description="Daily forecast rows unique_id, ds, yhat, yhat_lower, yhat_upper for one series. Without a range "
+                    "the next season's Chunyun window is shown.")
+    parser.add_argument("--unique-id", required=True, help="region/metric, e.g. jiangxi/highway_exit_vehicles")
+    parser.add_argument("--start", help="first day (YYYY-MM-DD)")
+    parser.add_argument("--end", help="last day (YYYY-MM-DD)")
+    parser.add_argument("--season", type=int, help="a season's Chunyun window (e.g. 2026)")
+    parser.add_argument("--cutoff", help="fit live on data up to this day")
+    parser.add_argument("--as-of", dest="as_of", help="nowcast live with actuals up to this day")
+    parser.add_argument("--level", type=int, default=80, choices=(80, 95), help="interval level (default 80)")
+    add_format_flags(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from forecast import calendar
+    from forecast.errors import InvalidInput
+    from forecast.registry import parse_uid
+
+    region, metric = parse_uid(args.unique_id)
+    uid = f"{region}/{metric}"
+    start, end = parse_date_arg(args.start, "--start"), parse_date_arg(args.end, "--end")
+    cutoff, as_of = parse_date_arg(args.cutoff, "--cutoff"), parse_date_arg(args.as_of, "--as-of")
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(f"--start {start.date()} is after --end {end.date()}", hint="give --start on or before --end")
+    if args.season is not None:
+        calendar.season(args.season)
+    if cutoff is None and as_of is None:
+        from forecast.runs import current_run
+
+        run_ = current_run()
+        season = args.season
+        if season is None and start is None and end is None:
+            forward = run_.manifest.get("forward_seasons") or run_.manifest.get("seasons") or []
+            season = forward[0] if forward else None
+        if season is not None:
+            s = calendar.season(season)
+            start = max(start, _ts(s.chunyun_start)) if start is not None else _ts(s.chunyun_start)
+            end = min(end, _ts(s.chunyun_end)) if end is not None else _ts(s.chunyun_end)
+        frame = run_.forecast(uid, start, end, args.level)
+    else:
+        from forecast.engine import forecast_series
+        from forecast.store import Store
+
+        store = Store()
+        store.require_series(uid)
+        frame = forecast_series(store.read([uid]), uid, start, end, args.season, cutoff, as_of, args.level)
+    emit(frame, args.fmt, text=_text)
+    return 0
+
+
+def _ts(d):
+    import pandas as pd
+
+    return pd.Timestamp(d)
+
+
+def _text(frame) -> str:
+    if frame.empty:
+        return "no forecast rows in that range"
+    out = frame.copy()
+    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
+    for col in ("yhat", "yhat_lower", "yhat_upper"):
+        out[col] = (out[col] / 1e4).round(1)
+    return out.rename(columns={"yhat": "yhat(万)", "yhat_lower": "lower(万)", "yhat_upper": "upper(万)"}).to_string(index=False)

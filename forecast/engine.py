@@ -1,0 +1,446 @@
+"""The forecasting engine: season totals + daily curves, reconciled, with peak odds and nowcasts.
+
+For one series and one season the engine
+
+1. fits a daily model (:mod:`forecast.models`) and a season-total model
+   (:mod:`forecast.season_totals`) on the history up to the *fit cutoff*: the information date, or
+   the day before the season's Chunyun window opens if that is earlier (a season is forecast from
+   before it starts; what happens after is the nowcast's job);
+2. reconciles them: each day of the window gets ``total * yhat_day / sum(yhat over the window)``,
+   so the daily forecast adds up to the season total forecast;
+3. gives each day a lognormal interval with log-sd ``sqrt(level_sd^2 + sigma^2)`` where
+   ``level_sd`` is the season total's and ``sigma`` the daily model's residual sd;
+4. **nowcast**: when the information date (``as_of``) falls inside the window, the days up to it
+   are actuals; the remaining days are scaled by the ratio actual/forecast to date, shrunk towards 1
+   with weight ``n / (n + NOWCAST_SHRINK_DAYS)`` for ``n`` observed days (on logs), and the level
+   uncertainty shrinks by ``sqrt(1 - weight)``;
+5. simulates sample paths (lognormal AR(1) daily residuals plus one shared level shock) for the
+   probability of each day being the season's peak and ``p_record``, the probability that the
+   season's peak beats the highest day in the history up to the information date.
+
+For a region, the five modes are reconciled to ``cross_regional_trips`` day by day (top-down:
+each mode is scaled by ``total / sum of modes``), so modes add up to the total.
+
+Public API: :func:`forecast_series` (daily rows for a date range or season), :func:`summarize`
+(the summary contract), :func:`season_forecast` / :func:`region_season` (the objects behind them,
+with ``paths()`` and ``distribution()`` for alerts), :func:`fit_series` (fit once, reuse).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast import calendar
+from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
+from forecast.models import BASELINE, Forecaster, make
+from forecast.models.base import LEVEL_Z, simulate_paths
+from forecast.models.features import day_features
+from forecast.registry import METRICS, MODES, TOTAL_METRIC, parse_uid, resolve_region
+from forecast.season_totals import TotalForecast, forecast_total, history_totals
+
+log = logging.getLogger(__name__)
+
+# Chosen by the backtest (BENCHMARKS.md, "Training and backtest"): the daily model that gives the
+# season's shape, per metric; anything not listed uses DEFAULT_DAILY_MODEL. On the sample the
+# hybrid (regression blended with a 3-season lunar-aligned profile) had the lowest daily MAPE;
+# Prophet trailed the statsmodels regression on every key series and fits 5-10x slower.
+DEFAULT_DAILY_MODEL = "hybrid"
+DAILY_MODEL_BY_METRIC: dict[str, str] = {}
+NOWCAST_SHRINK_DAYS = 7.0
+N_PATHS = 2000
+PATH_SEED = 20250129
+MAX_RANGE_DAYS = 800
+
+
+def daily_model_for(unique_id: str) -> str:
+    metric = parse_uid(unique_id)[1] if "/" in str(unique_id) else str(unique_id)
+    return DAILY_MODEL_BY_METRIC.get(metric, DEFAULT_DAILY_MODEL)
+
+
+def data_kind_of(history: pd.DataFrame) -> str:
+    """``sample`` when any row comes from the sample, else ``real``."""
+    if "source" in history.columns and (history["source"] == "sample").any():
+        return "sample"
+    return "real"
+
+
+def _series_history(history: pd.DataFrame, unique_id: str) -> pd.DataFrame:
+    h = history[history["unique_id"] == unique_id] if "unique_id" in history.columns else history
+    if h.empty:
+        raise NotFound(f"no history for series {unique_id!r}", hint="`chunyun series` lists the stored series")
+    out = pd.DataFrame({"ds": pd.to_datetime(h["ds"]).dt.normalize(), "y": h["y"].astype(float)})
+    return out.sort_values("ds").reset_index(drop=True)
+
+
+def _window(season: int) -> pd.DatetimeIndex:
+    s = calendar.season(int(season))
+    return pd.date_range(s.chunyun_start, s.chunyun_end, freq="D")
+
+
+def fit_cutoff(season: int, info_date: pd.Timestamp) -> pd.Timestamp:
+    """The last day a forecast of ``season`` may see: the info date, at latest the eve of the window."""
+    start = pd.Timestamp(calendar.season(int(season)).chunyun_start)
+    return min(pd.Timestamp(info_date), start - pd.Timedelta(days=1))
+
+
+def fit_series(history: pd.DataFrame, unique_id: str, cutoff, model: str | None = None) -> Forecaster:
+    """A daily model for ``unique_id`` fitted on the history up to ``cutoff``."""
+    h = _series_history(history, unique_id)
+    h = h[h["ds"] <= pd.Timestamp(cutoff)]
+    m = make(model or daily_model_for(unique_id))
+    m.fit(h)
+    return m
+
+
+# ------------------------------------------------------------------------------------------------
+# one series, one season
+
+@dataclass
+class SeasonForecast:
+    """One series' forecast of one season (reconciled to the season total, nowcast if ``as_of``)."""
+
+    unique_id: str
+    season: int
+    cutoff: pd.Timestamp  # the fit cutoff
+    as_of: pd.Timestamp | None  # last observed day used by the nowcast (None: none)
+    daily_model: str
+    total_model: str
+    frame: pd.DataFrame  # ds, yhat, yhat_lower_80, yhat_upper_80, yhat_lower_95, yhat_upper_95, observed
+    total: float
+    total_bounds: dict  # {80: (lo, hi), 95: (lo, hi)}
+    level_sd: float  # shared log level sd of the unobserved days
+    sigma: float
+    phi: float
+    record: float  # highest day in the history up to the information date
+    previous_total: float | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def model(self) -> str:
+        return f"{self.daily_model}+{self.total_model}" + ("+nowcast" if self.as_of is not None else "")
+
+    def paths(self, n: int = N_PATHS, rng: np.random.Generator | None = None) -> np.ndarray:
+        """``n`` x days simulated paths; observed days are their actuals."""
+        rng = rng if rng is not None else np.random.default_rng(PATH_SEED)
+        f = self.frame
+        free = ~f["observed"].to_numpy()
+        out = np.tile(f["yhat"].to_numpy(dtype=float), (n, 1))
+        if free.any():
+            out[:, free] = simulate_paths(f["yhat"].to_numpy(dtype=float)[free], self.sigma, self.phi, self.level_sd, n, rng)
+        return out
+
+    def distribution(self, n: int = N_PATHS) -> pd.DataFrame:
+        """Per day: mean, median and the 80%/95% quantiles of the simulated paths."""
+        p = self.paths(n)
+        q = np.quantile(p, [0.025, 0.1, 0.5, 0.9, 0.975], axis=0)
+        return pd.DataFrame({"unique_id": self.unique_id, "ds": self.frame["ds"].to_numpy(), "mean": p.mean(axis=0),
+                             "median": q[2], "p10": q[1], "p90": q[3], "p2_5": q[0], "p97_5": q[4]})
+
+    def rows(self, level: int = 80) -> pd.DataFrame:
+        f = self.frame
+        return pd.DataFrame({"unique_id": self.unique_id, "ds": f["ds"].to_numpy(), "yhat": f["yhat"].to_numpy(),
+                             "yhat_lower": f[f"yhat_lower_{level}"].to_numpy(), "yhat_upper": f[f"yhat_upper_{level}"].to_numpy()})
+
+
+def _interval_frame(ds, yhat, log_sd, observed) -> pd.DataFrame:
+    frame = pd.DataFrame({"ds": pd.DatetimeIndex(ds), "yhat": yhat})
+    for level, z in LEVEL_Z.items():
+        frame[f"yhat_lower_{level}"] = yhat * np.exp(-z * log_sd)
+        frame[f"yhat_upper_{level}"] = yhat * np.exp(z * log_sd)
+    frame["observed"] = observed
+    return frame
+
+
+def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None, *,
+                    model: str | None = None, total_model: str | None = None,
+                    fitted: Forecaster | None = None, total: TotalForecast | None = None,
+                    reconcile: bool = True) -> SeasonForecast:
+    """The forecast of ``unique_id`` over ``season``'s Chunyun window.
+
+    ``cutoff``: what the models may see (default: the last day of the history); capped at the eve
+    of the window. ``as_of``: the information date for a nowcast (actuals up to it are used);
+    defaults to ``cutoff`` when that falls inside or after the window. ``fitted``: a daily model
+    already fitted at the right cutoff (reused, e.g. by ``train``); ``total``: the season total
+    forecast made at that cutoff (reused by the backtest's nowcasts). ``reconcile=False`` keeps the
+    daily model's own level (used by the backtest to score raw models).
+    """
+    h = _series_history(history, unique_id)
+    data_end = h["ds"].max()
+    window = _window(season)
+    cutoff = pd.Timestamp(cutoff) if cutoff is not None else data_end
+    info = pd.Timestamp(as_of) if as_of is not None else cutoff
+    if as_of is not None and pd.Timestamp(as_of) < cutoff:
+        cutoff = pd.Timestamp(as_of)
+    fcut = fit_cutoff(season, min(info, data_end) if info > data_end else info)
+    past = h[h["ds"] <= fcut]
+    if len(past) < 60:
+        raise Unprocessable(f"{unique_id} has {len(past)} days of history before {fcut.date()}",
+                            hint="a season forecast needs at least 60 days of history before the season")
+    name = model or daily_model_for(unique_id)
+    if fitted is not None and fitted.name == name and pd.Timestamp(fitted.cutoff_) == fcut:
+        daily = fitted
+    else:
+        daily = make(name).fit(past)
+    shape = np.maximum(daily.predict(window)["yhat"].to_numpy(dtype=float), 1e-9)
+    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, unique_id=unique_id, model=total_model)
+    if reconcile:
+        yhat = shape / shape.sum() * tf.total
+        level_sd = tf.log_sd
+    else:
+        yhat = shape
+        level_sd = float(np.sqrt(np.mean(daily.level_sd(window) ** 2)))
+        tf = TotalForecast(int(season), "daily", float(shape.sum()), level_sd)
+    # nowcast with actuals in the window up to the information date
+    seen = h[(h["ds"] >= window[0]) & (h["ds"] <= min(info, window[-1]))].set_index("ds")["y"]
+    observed = window.isin(seen.index)
+    actual = seen.reindex(window).to_numpy()
+    used_as_of = None
+    total_model_name = tf.model
+    if observed.any():
+        used_as_of = seen.index.max()
+        n = int(observed.sum())
+        a, f = float(np.nansum(actual[observed])), float(yhat[observed].sum())
+        w = n / (n + NOWCAST_SHRINK_DAYS)
+        ratio = math.exp(w * math.log(a / f)) if a > 0 and f > 0 else 1.0
+        yhat = np.where(observed, np.nan_to_num(actual), yhat * ratio)
+        level_sd = level_sd * math.sqrt(max(1.0 - w, 0.0))
+    sigma, phi = float(daily.sigma_), float(daily.phi_)
+    log_sd = np.where(observed, 0.0, math.sqrt(level_sd**2 + sigma**2))
+    frame = _interval_frame(window, yhat, log_sd, observed)
+    total = float(yhat.sum())
+    bounds = _total_bounds(yhat, observed, level_sd, sigma, phi)
+    hist_to_info = h[h["ds"] <= info]
+    record = float(hist_to_info[hist_to_info["ds"] < window[0]]["y"].max()) if len(hist_to_info) else float("nan")
+    totals = history_totals(h, min(info, data_end), unique_id)
+    prev = float(totals[season - 1]) if (season - 1) in totals.index else None
+    return SeasonForecast(unique_id, int(season), fcut, used_as_of, name, total_model_name, frame, total, bounds,
+                          float(level_sd), sigma, phi, record, prev, {"total_scores": tf.scores})
+
+
+def _total_bounds(yhat: np.ndarray, observed: np.ndarray, level_sd: float, sigma: float, phi: float) -> dict:
+    """Season total intervals: actuals fixed, the remaining sum lognormal.
+
+    The remaining days' sum has log-sd ``sqrt(level_sd^2 + sigma^2 * (1+phi)/(1-phi) / n)`` (the
+    level shock is shared; AR(1) day noise averages out over ``n`` days).
+    """
+    fixed = float(yhat[observed].sum())
+    rest = float(yhat[~observed].sum())
+    n = int((~observed).sum())
+    sd = math.sqrt(level_sd**2 + (sigma**2 * (1 + phi) / max(1 - phi, 1e-3) / n if n else 0.0))
+    return {level: (fixed + rest * math.exp(-z * sd), fixed + rest * math.exp(z * sd)) for level, z in LEVEL_Z.items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# a region: modes reconciled to the total
+
+def reconcile_modes(forecasts: dict[str, SeasonForecast]) -> dict[str, SeasonForecast]:
+    """Scale the five modes day by day so they add up to ``cross_regional_trips`` (top-down).
+
+    Observed days keep their actuals. Totals and bounds of the modes are rescaled with them.
+    """
+    if TOTAL_METRIC not in forecasts or not all(m in forecasts for m in MODES):
+        return forecasts
+    top = forecasts[TOTAL_METRIC].frame
+    modes_sum = sum(forecasts[m].frame["yhat"].to_numpy() for m in MODES)
+    ratio = np.where(modes_sum > 0, top["yhat"].to_numpy() / np.maximum(modes_sum, 1e-9), 1.0)
+    for m in MODES:
+        fc = forecasts[m]
+        f = fc.frame
+        r = np.where(f["observed"].to_numpy(), 1.0, ratio)
+        old_total = fc.total
+        for col in ("yhat", "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"):
+            f[col] = f[col].to_numpy() * r
+        fc.total = float(f["yhat"].sum())
+        scale = fc.total / old_total if old_total > 0 else 1.0
+        fc.total_bounds = {lvl: (lo * scale, hi * scale) for lvl, (lo, hi) in fc.total_bounds.items()}
+        fc.extra["reconcile_ratio"] = r
+    return forecasts
+
+
+def _fit_task(args):
+    history, uid, season, cutoff, as_of, model = args
+    return season_forecast(history, uid, season, cutoff, as_of, model=model)
+
+
+def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
+                  metrics=None, workers: int = 1, fitted: dict | None = None, models: dict | None = None) -> dict[str, SeasonForecast]:
+    """Every metric of ``region`` for ``season``, modes reconciled to the total."""
+    region = resolve_region(region)
+    metrics = list(metrics or METRICS)
+    uids = {m: f"{region}/{m}" for m in metrics}
+    have = set(history["unique_id"].unique()) if "unique_id" in history.columns else set()
+    uids = {m: u for m, u in uids.items() if u in have}
+    if not uids:
+        raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
+    models = models or {}
+    fitted = fitted or {}
+    out: dict[str, SeasonForecast] = {}
+    if workers > 1 and len(uids) > 1 and not fitted:
+        tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of, models.get(u)) for u in uids.values()]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for m, fc in zip(uids, pool.map(_fit_task, tasks), strict=True):
+                out[m] = fc
+    else:
+        for m, u in uids.items():
+            out[m] = season_forecast(history, u, season, cutoff, as_of, model=models.get(u), fitted=fitted.get(u))
+    return reconcile_modes(out)
+
+
+def _peak_stats(fc: SeasonForecast, n: int = N_PATHS) -> tuple[list[dict], float]:
+    paths = fc.paths(n)
+    if "reconcile_ratio" in fc.extra:
+        paths = paths * fc.extra["reconcile_ratio"][None, :]
+    arg = paths.argmax(axis=1)
+    counts = np.bincount(arg, minlength=paths.shape[1]) / n
+    top = np.argsort(-counts, kind="stable")[:3]
+    ds = fc.frame["ds"]
+    probs = [{"date": ds.iloc[i].date().isoformat(), "p": round(float(counts[i]), 4)} for i in top if counts[i] > 0]
+    p_record = float((paths.max(axis=1) > fc.record).mean()) if np.isfinite(fc.record) else None
+    return probs, p_record
+
+
+def metric_summary(fc: SeasonForecast) -> dict:
+    """One metric's entry of the summary contract."""
+    metric = parse_uid(fc.unique_id)[1]
+    f = fc.frame
+    peak = int(f["yhat"].to_numpy().argmax())
+    probs, p_record = _peak_stats(fc)
+    lo, hi = fc.total_bounds[80]
+    return {
+        "unit": METRICS[metric].unit,
+        "total": fc.total,
+        "total_lower": float(lo),
+        "total_upper": float(hi),
+        "yoy_pct": (fc.total / fc.previous_total - 1.0) * 100.0 if fc.previous_total else None,
+        "daily_avg": fc.total / len(f),
+        "peak_date": f["ds"].iloc[peak].date().isoformat(),
+        "peak_value": float(f["yhat"].iloc[peak]),
+        "peak_probabilities": probs,
+        "p_record": None if p_record is None else round(p_record, 4),
+        "model": fc.model,
+    }
+
+
+def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
+              workers: int = 1, fitted: dict | None = None, models: dict | None = None,
+              run_id: str | None = None, data_kind: str | None = None) -> dict:
+    """The summary contract for ``region`` and ``season`` as known at ``cutoff`` / ``as_of``.
+
+    ``history``: long frame ``unique_id, ds, y`` (``source`` optional, for ``data_kind``).
+    ``cutoff``: the models see data up to it (default: the data end); a cutoff inside or after the
+    window means "as known on that day": the days up to it are used as a nowcast. ``as_of``: an
+    explicit nowcast date. Totals are in base units; intervals are 80%.
+    """
+    season = _check_season(season)
+    history = _check_history(history)
+    data_end = history["ds"].max()
+    cut = pd.Timestamp(cutoff) if cutoff is not None else data_end
+    hist = history[history["ds"] <= max(cut, pd.Timestamp(as_of)) if as_of is not None else history["ds"] <= cut]
+    forecasts = region_season(hist, region, season, cut, as_of, workers=workers, fitted=fitted, models=models)
+    return {
+        "region": resolve_region(region),
+        "season": season,
+        "cutoff": min(cut, data_end).date().isoformat(),
+        "data_kind": data_kind or data_kind_of(hist),
+        "run_id": run_id,
+        "metrics": {m: metric_summary(fc) for m, fc in forecasts.items()},
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# daily rows for any range
+
+def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None, season: int | None = None,
+                    cutoff=None, as_of=None, level: int = 80, *, model: str | None = None,
+                    all_levels: bool = False) -> pd.DataFrame:
+    """Daily rows ``unique_id, ds, yhat, yhat_lower, yhat_upper`` for a range or a season.
+
+    Days in a Chunyun window take that season's reconciled forecast (fitted from before the window
+    opens, nowcast with the actuals up to the information date ``as_of``/``cutoff``); other days
+    take the daily model fitted at the cutoff. Days up to the cutoff outside any window are the
+    model's in-sample fit. ``all_levels=True`` returns ``yhat_lower_80 ... yhat_upper_95`` plus
+    ``season`` and ``model`` instead (what ``train`` stores).
+    """
+    if level not in LEVEL_Z:
+        raise Unprocessable(f"level {level} is not offered", hint="use 80 or 95")
+    h = _series_history(_check_history(history), unique_id)
+    data_end = h["ds"].max()
+    cut = min(pd.Timestamp(cutoff), data_end) if cutoff is not None else data_end
+    info = pd.Timestamp(as_of) if as_of is not None else cut
+    if as_of is not None:
+        cut = min(cut, info)
+    dates = _date_range(start, end, season, cut)
+    feats = day_features(dates)
+    in_window = feats["in_chunyun"].to_numpy()
+    seasons = feats["season"].to_numpy()
+    parts = []
+    base: Forecaster | None = None
+    for s in sorted(set(seasons[in_window].tolist())):
+        fc = season_forecast(h, unique_id, int(s), cut, as_of, model=model)
+        rows = fc.frame[fc.frame["ds"].isin(dates)].drop(columns="observed")
+        parts.append(rows.assign(season=int(s), model=fc.model, cutoff=fc.cutoff))
+    rest = dates[~in_window]
+    if len(rest):
+        base = fit_series(h, unique_id, cut, model)
+        lo80 = base.predict(rest, 80)
+        lo95 = base.predict(rest, 95)
+        parts.append(pd.DataFrame({"ds": rest, "yhat": lo80["yhat"].to_numpy(),
+                                   "yhat_lower_80": lo80["yhat_lower"].to_numpy(), "yhat_upper_80": lo80["yhat_upper"].to_numpy(),
+                                   "yhat_lower_95": lo95["yhat_lower"].to_numpy(), "yhat_upper_95": lo95["yhat_upper"].to_numpy(),
+                                   "season": seasons[~in_window], "model": base.name, "cutoff": cut}))
+    out = pd.concat(parts, ignore_index=True).sort_values("ds").reset_index(drop=True)
+    out.insert(0, "unique_id", unique_id)
+    if all_levels:
+        return out
+    return out[["unique_id", "ds", "yhat", f"yhat_lower_{level}", f"yhat_upper_{level}"]].rename(
+        columns={f"yhat_lower_{level}": "yhat_lower", f"yhat_upper_{level}": "yhat_upper"})
+
+
+def forecast_distribution(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None,
+                          n: int = N_PATHS, model: str | None = None) -> pd.DataFrame:
+    """Per day of ``season``: mean, median, 80% (p10/p90) and 95% (p2_5/p97_5) of simulated paths."""
+    fc = season_forecast(history, unique_id, _check_season(season), cutoff, as_of, model=model)
+    return fc.distribution(n)
+
+
+def _date_range(start, end, season, cutoff) -> pd.DatetimeIndex:
+    if season is not None:
+        w = _window(_check_season(season))
+        lo = max(w[0], pd.Timestamp(start)) if start is not None else w[0]
+        hi = min(w[-1], pd.Timestamp(end)) if end is not None else w[-1]
+    else:
+        lo = pd.Timestamp(start) if start is not None else cutoff + pd.Timedelta(days=1)
+        hi = pd.Timestamp(end) if end is not None else lo + pd.Timedelta(days=39)
+    if hi < lo:
+        raise InvalidInput(f"start {lo.date()} is after end {hi.date()}", hint="give --start before --end")
+    if (hi - lo).days + 1 > MAX_RANGE_DAYS:
+        raise Unprocessable(f"{(hi - lo).days + 1} days requested", hint=f"ask for at most {MAX_RANGE_DAYS} days")
+    return pd.date_range(lo, hi, freq="D")
+
+
+def _check_season(season) -> int:
+    try:
+        year = int(season)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"season {season!r} is not a year", hint="e.g. 2026") from None
+    calendar.season(year)  # raises Unprocessable outside the supported range
+    return year
+
+
+def _check_history(history: pd.DataFrame) -> pd.DataFrame:
+    if history is None or len(history) == 0:
+        raise NotReady("no history to forecast from", hint="load data with `chunyun prepare` or `chunyun ingest`")
+    out = history.copy()
+    out["ds"] = pd.to_datetime(out["ds"]).dt.normalize()
+    return out
+
+
+__all__ = ["SeasonForecast", "season_forecast", "region_season", "reconcile_modes", "summarize", "metric_summary",
+           "forecast_series", "forecast_distribution", "fit_series", "fit_cutoff", "daily_model_for", "data_kind_of",
+           "BASELINE"]

@@ -1,0 +1,307 @@
+"""``train``: fit every stored series and publish a run (see :mod:`forecast.runs` for the layout).
+
+What a run holds, for every series in the store with data up to ``cutoff`` (default: the data end):
+
+- ``forecasts.parquet``: for each past season (2016 on, COVID seasons too) the season-aligned
+  forecast made from the day before its Chunyun window opened; after the cutoff the forward
+  forecast through the end of the second season after it (windows reconciled to their season
+  totals, other days from the daily model). Modes are reconciled to ``cross_regional_trips``.
+- ``summaries.json``: the summary contract for every region and every season above (past seasons
+  season-aligned, e.g. 2025 from 2025-01-13; the next two seasons from the cutoff).
+- ``backtest.parquet``: the cached full backtest for this data fingerprint if ``chunyun backtest``
+  made one, else a light one: the chosen model and the lunar-aligned baseline on the past seasons
+  above (the same fits that give the season-aligned forecasts).
+- ``models/<region>__<metric>.json``: the forward daily model of each series (versioned JSON) and
+  its season-total forecasts.
+
+Work is split into (series, origin) tasks run on ``workers`` processes, progress on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast import calendar, metrics, runs
+from forecast.backtest import load_cache
+from forecast.engine import (
+    SeasonForecast,
+    daily_model_for,
+    data_kind_of,
+    metric_summary,
+    reconcile_modes,
+    season_forecast,
+)
+from forecast.errors import NotReady, Unprocessable
+from forecast.models import BASELINE, make
+from forecast.models.features import day_features
+from forecast.registry import MODES, TOTAL_METRIC, parse_uid
+
+log = logging.getLogger(__name__)
+
+FIRST_PAST_SEASON = 2016
+FORWARD_SEASONS = 2
+LEVEL_COLS = ["yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"]
+
+
+def _versions() -> dict:
+    import numpy
+    import prophet
+    import statsmodels
+
+    try:
+        from importlib.metadata import version
+
+        chunyun = version("chunyun")
+    except Exception:  # noqa: BLE001 - not installed as a distribution
+        chunyun = "unknown"
+    return {"python": platform.python_version(), "pandas": pd.__version__, "numpy": numpy.__version__,
+            "statsmodels": statsmodels.__version__, "prophet": prophet.__version__, "chunyun": chunyun}
+
+
+def plan_seasons(history: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[list[int], list[int]]:
+    """(past seasons forecast season-aligned, the next seasons forecast from the cutoff)."""
+    first = pd.Timestamp(history["ds"].min())
+    past = []
+    for year in range(max(FIRST_PAST_SEASON, first.year), cutoff.year + 1):
+        start = pd.Timestamp(calendar.season(year).chunyun_start)
+        if start <= cutoff and (start - first).days >= 300:
+            past.append(year)
+    forward = []
+    year = calendar.season_of(cutoff)
+    while len(forward) < FORWARD_SEASONS:
+        if pd.Timestamp(calendar.season(year).chunyun_start) > cutoff:
+            forward.append(year)
+        year += 1
+    return past, forward
+
+
+def _past_task(args):
+    series, uid, season = args
+    t0 = time.perf_counter()
+    start = pd.Timestamp(calendar.season(season).chunyun_start)
+    cut = start - pd.Timedelta(days=1)
+    past = series[series["ds"] <= cut]
+    fc = season_forecast(series, uid, season, cut)
+    base = make(BASELINE).fit(past)
+    window = fc.frame["ds"]
+    b80, b95 = base.predict(window, 80), base.predict(window, 95)
+    baseline = pd.DataFrame({"ds": window.to_numpy(), BASELINE: b80["yhat"].to_numpy(),
+                             f"{BASELINE}-lo-80": b80["yhat_lower"].to_numpy(), f"{BASELINE}-hi-80": b80["yhat_upper"].to_numpy(),
+                             f"{BASELINE}-lo-95": b95["yhat_lower"].to_numpy(), f"{BASELINE}-hi-95": b95["yhat_upper"].to_numpy()})
+    return "past", uid, season, fc, baseline, time.perf_counter() - t0
+
+
+def _forward_task(args):
+    series, uid, cutoff, seasons, end = args
+    t0 = time.perf_counter()
+    model = make(daily_model_for(uid)).fit(series[series["ds"] <= cutoff])
+    fcs = {s: season_forecast(series, uid, s, cutoff, fitted=model) for s in seasons}
+    days = pd.date_range(cutoff + pd.Timedelta(days=1), end)
+    in_window = np.zeros(len(days), dtype=bool)
+    for fc in fcs.values():
+        in_window |= days.isin(fc.frame["ds"])
+    rest = days[~in_window]
+    p80, p95 = model.predict(rest, 80), model.predict(rest, 95)
+    other = pd.DataFrame({"ds": rest, "yhat": p80["yhat"].to_numpy(),
+                          "yhat_lower_80": p80["yhat_lower"].to_numpy(), "yhat_upper_80": p80["yhat_upper"].to_numpy(),
+                          "yhat_lower_95": p95["yhat_lower"].to_numpy(), "yhat_upper_95": p95["yhat_upper"].to_numpy(),
+                          "season": day_features(rest)["season"].to_numpy(), "model": model.name,
+                          "cutoff": cutoff})
+    totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
+              for s, fc in fcs.items()}
+    return "forward", uid, (fcs, other, model.to_json(), totals), None, None, time.perf_counter() - t0
+
+
+def _season_rows(fc: SeasonForecast) -> pd.DataFrame:
+    f = fc.frame
+    return pd.DataFrame({"unique_id": fc.unique_id, "ds": f["ds"].to_numpy(), "season": fc.season, "cutoff": fc.cutoff,
+                         "model": fc.model, "yhat": f["yhat"].to_numpy(), **{c: f[c].to_numpy() for c in LEVEL_COLS}})
+
+
+def _reconcile_other(frames: dict[str, pd.DataFrame], region: str) -> None:
+    """Scale the modes' non-window forward days so they add up to the total, day by day."""
+    uids = {m: f"{region}/{m}" for m in (*MODES, TOTAL_METRIC)}
+    if not all(u in frames for u in uids.values()):
+        return
+    top = frames[uids[TOTAL_METRIC]].set_index("ds")["yhat"]
+    modes_sum = sum(frames[uids[m]].set_index("ds")["yhat"] for m in MODES)
+    ratio = (top / modes_sum.where(modes_sum > 0)).fillna(1.0)
+    for m in MODES:
+        f = frames[uids[m]]
+        r = ratio.reindex(f["ds"]).fillna(1.0).to_numpy()
+        for col in ("yhat", *LEVEL_COLS):
+            f[col] = f[col].to_numpy() * r
+
+
+def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: bool = True,
+          history: pd.DataFrame | None = None) -> Path:
+    """Fit every series, write a run and switch ``current`` to it; returns the run directory."""
+    t0 = time.perf_counter()
+    if history is None:
+        from forecast.store import Store
+
+        store = store or Store()
+        history = store.read()
+    if history.empty:
+        raise NotReady("the store is empty", hint="load data with `chunyun prepare` or `chunyun ingest FILE`")
+    history = history.copy()
+    history["ds"] = pd.to_datetime(history["ds"])
+    data_end = history["ds"].max()
+    cut = min(pd.Timestamp(cutoff), data_end) if cutoff is not None else data_end
+    if cut < history["ds"].min() + pd.Timedelta(days=365):
+        raise Unprocessable(f"cutoff {cut.date()} leaves less than a year of history", hint="pick a later --cutoff")
+    history = history[history["ds"] <= cut]
+    fingerprint = store.fingerprint(end=cut) if store is not None else _fingerprint(history)
+    uids = sorted(history["unique_id"].unique())
+    for uid in uids:
+        parse_uid(uid)
+    past_seasons, forward = plan_seasons(history, cut)
+    end = pd.Timestamp(calendar.season(forward[-1]).chunyun_end)
+    series = {u: history[history["unique_id"] == u][["ds", "y"]].reset_index(drop=True) for u in uids}
+    tasks = [(_forward_task, (series[u], u, cut, forward, end)) for u in uids]
+    tasks += [(_past_task, (series[u], u, s)) for s in reversed(past_seasons) for u in uids]
+    results = _run(tasks, workers, progress, t0)
+
+    season_fcs: dict[tuple[str, int], SeasonForecast] = {}
+    baselines: dict[tuple[str, int], pd.DataFrame] = {}
+    others: dict[str, pd.DataFrame] = {}
+    models_json: dict[str, str] = {}
+    totals_json: dict[str, dict] = {}
+    for kind, uid, a, b, _, _secs in results:
+        if kind == "past":
+            season_fcs[(uid, a)] = b
+            baselines[(uid, a)] = _
+        else:
+            fcs, other, model_json, totals = a
+            for s, fc in fcs.items():
+                season_fcs[(uid, s)] = fc
+            others[uid] = other
+            models_json[uid] = model_json
+            totals_json[uid] = totals
+    regions = sorted({parse_uid(u)[0] for u in uids})
+    summaries: dict = {}
+    rows = []
+    for region in regions:
+        summaries[region] = {}
+        for s in [*past_seasons, *forward]:
+            group = {parse_uid(u)[1]: season_fcs[(u, s)] for u in uids if parse_uid(u)[0] == region and (u, s) in season_fcs}
+            if not group:
+                continue
+            reconcile_modes(group)
+            summaries[region][str(s)] = {
+                "region": region, "season": s, "cutoff": next(iter(group.values())).cutoff.date().isoformat(),
+                "data_kind": data_kind_of(history), "run_id": None,
+                "metrics": {m: metric_summary(fc) for m, fc in group.items()},
+            }
+            rows += [_season_rows(fc) for fc in group.values()]
+        region_others = {u: others[u] for u in uids if parse_uid(u)[0] == region and u in others}
+        _reconcile_other(region_others, region)
+    rows += [f.assign(unique_id=u) for u, f in others.items()]
+    forecasts = pd.concat(rows, ignore_index=True)
+    forecasts = forecasts[["unique_id", "ds", "season", "cutoff", "model", "yhat", *LEVEL_COLS]]
+    forecasts = forecasts.sort_values(["unique_id", "ds"]).drop_duplicates(["unique_id", "ds"], keep="first").reset_index(drop=True)
+
+    cached = load_cache(fingerprint, var_dir)
+    if cached is not None:
+        bt, bt_kind = cached.metrics, "full (cached)"
+    else:
+        bt, bt_kind = light_backtest(history, season_fcs, baselines), "light"
+
+    run_id = runs.new_run_id(fingerprint)
+    for region in summaries.values():
+        for summary in region.values():
+            summary["run_id"] = run_id
+    manifest = {
+        "schema_version": runs.RUN_SCHEMA_VERSION, "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cutoff": cut.date().isoformat(), "data_end": data_end.date().isoformat(),
+        "data_fingerprint": fingerprint, "data_kind": data_kind_of(history), "series": uids,
+        "models": {u: f"{daily_model_for(u)}+{season_fcs[(u, forward[0])].total_model}" if (u, forward[0]) in season_fcs
+                   else daily_model_for(u) for u in uids},
+        "model_details": {u: {"daily": daily_model_for(u), "total": {str(s): season_fcs[(u, s)].total_model
+                                                                     for s in forward if (u, s) in season_fcs}} for u in uids},
+        "seasons": [*past_seasons, *forward], "past_seasons": past_seasons, "forward_seasons": forward,
+        "backtest": bt_kind, "versions": _versions(), "train_seconds": None,
+    }
+    staged = runs.staging_dir(var_dir)
+    try:
+        (staged / "models").mkdir()
+        for uid, text in models_json.items():
+            name = uid.replace("/", "__")
+            (staged / "models" / f"{name}.json").write_text(text, encoding="utf-8")
+            (staged / "models" / f"{name}.totals.json").write_text(json.dumps(totals_json[uid], indent=1), encoding="utf-8")
+        forecasts.to_parquet(staged / "forecasts.parquet", index=False)
+        bt.to_parquet(staged / "backtest.parquet", index=False)
+        (staged / "summaries.json").write_text(json.dumps(summaries, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest["train_seconds"] = round(time.perf_counter() - t0, 1)
+        (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        path = runs.publish(staged, run_id, var_dir)
+    except BaseException:
+        runs.discard(staged)
+        raise
+    log.info("published run %s (%d series, %.0f s)", run_id, len(uids), time.perf_counter() - t0)
+    return path
+
+
+def light_backtest(history: pd.DataFrame, season_fcs: dict, baselines: dict) -> pd.DataFrame:
+    """Metrics of the chosen model (reconciled) and the baseline on the past seasons already fitted."""
+    frames = []
+    actual = history.set_index(["unique_id", "ds"])["y"]
+    for (uid, season), base in baselines.items():
+        fc = season_fcs[(uid, season)]
+        f = fc.frame
+        y = actual.reindex(pd.MultiIndex.from_arrays([[uid] * len(f), f["ds"]])).to_numpy()
+        frame = pd.DataFrame({"unique_id": uid, "season": season, "ds": f["ds"].to_numpy(), "cutoff": fc.cutoff, "y": y,
+                              "chosen": f["yhat"].to_numpy(),
+                              "chosen-lo-80": f["yhat_lower_80"].to_numpy(), "chosen-hi-80": f["yhat_upper_80"].to_numpy(),
+                              "chosen-lo-95": f["yhat_lower_95"].to_numpy(), "chosen-hi-95": f["yhat_upper_95"].to_numpy()})
+        frame = frame.merge(base, on="ds", how="left")
+        frames.append(frame[frame["y"].notna()])
+    if not frames:
+        return pd.DataFrame(columns=metrics.TIDY)
+    return metrics.evaluate(pd.concat(frames, ignore_index=True))
+
+
+def _fingerprint(history: pd.DataFrame) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    f = history.sort_values(["unique_id", "ds"])
+    h.update("\n".join(f["unique_id"]).encode())
+    h.update(f["ds"].to_numpy(dtype="datetime64[D]").astype("<i8").tobytes())
+    h.update(f["y"].to_numpy(dtype="<f8").tobytes())
+    return h.hexdigest()
+
+
+def _run(tasks, workers: int, progress: bool, t0: float) -> list:
+    out = []
+    if workers > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(fn, args) for fn, args in tasks]
+            for i, fut in enumerate(as_completed(futures), 1):
+                res = fut.result()
+                out.append(res)
+                _say(progress, i, len(tasks), res, t0)
+    else:
+        for i, (fn, args) in enumerate(tasks, 1):
+            res = fn(args)
+            out.append(res)
+            _say(progress, i, len(tasks), res, t0)
+    return out
+
+
+def _say(progress: bool, i: int, n: int, res, t0: float) -> None:
+    if progress:
+        kind, uid, a = res[0], res[1], res[2]
+        what = f"season {a}" if kind == "past" else "forward"
+        print(f"train {i}/{n} {uid} {what} ({res[-1]:.1f}s, {time.perf_counter() - t0:.0f}s elapsed)", file=sys.stderr, flush=True)
