@@ -1,0 +1,431 @@
+"""Peak alerts: thresholds from ``data/alerts.yaml`` applied to daily forecasts.
+
+:func:`compute_alerts` is the one implementation; the API (``GET /v1/alerts``) and the CLI
+(``chunyun alerts``) both call it, through :func:`run_alerts` for the current run.
+
+Rules (see the comments in ``data/alerts.yaml``):
+
+- ``level``: the forecast reaches an absolute threshold; one alert at the highest level reached
+  (blue 蓝色 < yellow 黄色 < orange 橙色 < red 红色);
+- ``p90``: the day is above the season's 90th percentile of daily forecasts;
+- ``top3``: the day is one of the season's n (3) highest forecast days;
+- ``jump``: the day is more than X % above the previous day's forecast.
+
+Relative rules look at each season's Chunyun window (``forecast.calendar.season``). Every alert
+carries the threshold it crossed and the probability of crossing it, from a lognormal fitted to
+the forecast's median and its 80 % and 95 % bounds (:func:`exceedance_probability`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from forecast import registry, settings
+from forecast.briefing import en_amount, zh_amount
+from forecast.errors import ChunyunError, InvalidInput, Unprocessable
+
+LEVELS: tuple[str, ...] = ("blue", "yellow", "orange", "red")
+LEVEL_ZH = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+LEVEL_ALIASES = {**{lv: lv for lv in LEVELS}, **{zh: lv for lv, zh in LEVEL_ZH.items()},
+                 **{zh[0]: lv for lv, zh in LEVEL_ZH.items()}}
+RULES: tuple[str, ...] = ("level", "p90", "top3", "jump")
+COLUMNS = ["date", "unique_id", "region", "metric", "rule", "level", "yhat", "yhat_lower", "yhat_upper",
+           "threshold", "probability", "message_zh", "message_en"]
+MAX_DAYS = 400
+
+Z80 = 1.2815515655446004  # standard normal quantile of 0.90: the 80 % interval's upper bound
+Z95 = 1.959963984540054  # ... of 0.975: the 95 % interval's upper bound
+
+
+def parse_level(name: str | None) -> str | None:
+    """``red``/``红``/``红色`` → ``red``; None stays None."""
+    if name is None:
+        return None
+    key = str(name).strip().lower()
+    if key not in LEVEL_ALIASES:
+        raise InvalidInput(f"unknown alert level {name!r}", hint=f"use one of {', '.join(LEVELS)} (or 蓝/黄/橙/红)")
+    return LEVEL_ALIASES[key]
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+# ---------------------------------------------------------------------------------------------
+# thresholds
+
+@dataclass(frozen=True)
+class SeriesRules:
+    absolute: dict[str, float] = field(default_factory=dict)  # level -> threshold, ascending
+    p90: dict | None = None  # {level, quantile}
+    top: dict | None = None  # {level, n}
+    jump: dict | None = None  # {level, pct}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    defaults: SeriesRules
+    series: dict[str, SeriesRules]
+    source: str = "<dict>"
+
+    def for_series(self, unique_id: str) -> SeriesRules:
+        return self.series.get(unique_id, self.defaults)
+
+    @classmethod
+    def from_dict(cls, doc: dict, source: str = "<dict>") -> Thresholds:
+        where = f"alert thresholds {source}"
+        if not isinstance(doc, dict):
+            raise Unprocessable(f"{where} is not a mapping", hint="see the comments at the top of data/alerts.yaml")
+        defaults = _rules(doc.get("defaults") or {}, SeriesRules(), f"{where}: defaults")
+        series = {}
+        for uid, spec in (doc.get("series") or {}).items():
+            try:
+                region, metric = registry.parse_uid(uid)
+            except ChunyunError as err:
+                raise Unprocessable(f"{where}: {err.detail}", hint=err.hint) from None
+            series[f"{region}/{metric}"] = _rules(spec or {}, defaults, f"{where}: {uid}")
+        return cls(defaults, series, source)
+
+
+def _rules(spec: dict, base: SeriesRules, where: str) -> SeriesRules:
+    if not isinstance(spec, dict):
+        raise Unprocessable(f"{where} is not a mapping", hint="give `absolute:` and/or `relative:`")
+    unknown = set(spec) - {"absolute", "relative"}
+    if unknown:
+        raise Unprocessable(f"{where}: unknown keys {sorted(unknown)}", hint="use `absolute:` and `relative:`")
+    absolute = dict(base.absolute)
+    if "absolute" in spec:
+        absolute = {}
+        for level, value in (spec["absolute"] or {}).items():
+            if level not in LEVELS:
+                raise Unprocessable(f"{where}: unknown level {level!r}", hint=f"levels are {', '.join(LEVELS)}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise Unprocessable(f"{where}: {level} threshold {value!r} is not a positive number",
+                                    hint="thresholds are daily counts in base units (persons or vehicles)")
+            absolute[level] = float(value)
+        ordered = [absolute[lv] for lv in LEVELS if lv in absolute]
+        if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
+            raise Unprocessable(f"{where}: thresholds must rise from blue to red", hint=f"got {absolute}")
+    relative = spec.get("relative") or {}
+    unknown = set(relative) - {"p90", "top", "jump"}
+    if unknown:
+        raise Unprocessable(f"{where}: unknown relative rules {sorted(unknown)}", hint="use p90, top and jump")
+    out = {"p90": base.p90, "top": base.top, "jump": base.jump}
+    for name, (key, check) in {"p90": ("quantile", lambda v: 0 < v < 1), "top": ("n", lambda v: v >= 1),
+                               "jump": ("pct", lambda v: v > 0)}.items():
+        if name not in relative:
+            continue
+        rule = relative[name]
+        if rule in (None, False):
+            out[name] = None
+            continue
+        level = rule.get("level") if isinstance(rule, dict) else None
+        value = rule.get(key) if isinstance(rule, dict) else None
+        if level not in LEVELS or isinstance(value, bool) or not isinstance(value, int | float) or not check(value):
+            raise Unprocessable(f"{where}: relative rule {name} needs level (one of {', '.join(LEVELS)}) and a valid {key}",
+                                hint=f"got {rule!r}")
+        out[name] = {"level": level, key: value}
+    return SeriesRules(absolute, out["p90"], out["top"], out["jump"])
+
+
+def default_path() -> Path:
+    return Path(settings.load()["data_dir"]) / "alerts.yaml"
+
+
+def load_thresholds(path: str | Path | None = None) -> Thresholds:
+    """The thresholds in ``path`` (default ``<data_dir>/alerts.yaml``), re-read when the file changes."""
+    path = Path(path or default_path())
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise Unprocessable(f"no alert thresholds at {path}", hint="restore data/alerts.yaml or set CHUNYUN_DATA_DIR") from None
+    return _load_cached(str(path), mtime)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: int) -> Thresholds:
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise Unprocessable(f"alert thresholds {path} are not valid YAML: {err}", hint="fix the file") from None
+    return Thresholds.from_dict(doc or {}, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# probabilities
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    return np.frompyfunc(math.erfc, 1, 1)(x).astype(float)
+
+
+def lognormal_fit(yhat, lower80=None, upper80=None, lower95=None, upper95=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(mu, sigma)`` of log Y per row: least squares of log(quantile) on the normal score.
+
+    The median (``yhat``) and whichever of the 80 %/95 % bounds are given and positive enter the
+    fit; with the median alone ``sigma`` is 0 (a point forecast).
+    """
+    y = np.asarray(yhat, dtype=float)
+    cols = [lower95, lower80, y, upper80, upper95]
+    values = np.column_stack([np.full(y.shape, np.nan) if c is None else np.asarray(c, dtype=float) for c in cols])
+    z = np.array([-Z95, -Z80, 0.0, Z80, Z95])
+    ok = np.isfinite(values) & (values > 0)
+    logs = np.log(np.where(ok, values, 1.0))
+    n = ok.sum(axis=1)
+    safe_n = np.maximum(n, 1)
+    zbar = (z * ok).sum(axis=1) / safe_n
+    lbar = (logs * ok).sum(axis=1) / safe_n
+    dz = (z - zbar[:, None]) * ok
+    szz = (dz**2).sum(axis=1)
+    szl = (dz * (logs - lbar[:, None])).sum(axis=1)
+    sigma = np.where(szz > 0, szl / np.where(szz > 0, szz, 1.0), 0.0)
+    sigma = np.clip(sigma, 0.0, None)
+    mu = np.where(n > 0, lbar - sigma * zbar, -np.inf)
+    return mu, sigma
+
+
+def exceedance_probability(yhat, lower80=None, upper80=None, lower95=None, upper95=None, threshold=None) -> np.ndarray:
+    """P(actual > threshold) per row under the fitted lognormal; in [0, 1], falling as the threshold rises."""
+    mu, sigma = lognormal_fit(yhat, lower80, upper80, lower95, upper95)
+    t = np.broadcast_to(np.asarray(threshold, dtype=float), mu.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_t = np.where(t > 0, np.log(np.where(t > 0, t, 1.0)), -np.inf)
+        zscore = (log_t - mu) / (sigma * math.sqrt(2.0))
+        point = np.where(log_t < mu, 1.0, np.where(log_t > mu, 0.0, 0.5))
+    p = np.where(sigma > 0, 0.5 * _erfc(np.where(sigma > 0, zscore, 0.0)), point)
+    return np.clip(p, 0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# alerts
+
+def _normalise(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """``unique_id, ds, yhat, lo80, hi80, lo95, hi95`` from a run frame or a one-level frame."""
+    fc = forecasts
+    missing = {"unique_id", "ds", "yhat"} - set(fc.columns)
+    if missing:
+        raise Unprocessable(f"forecast frame lacks {sorted(missing)}", hint="pass a run's forecasts or forecast.engine output")
+
+    def col(*names):
+        for name in names:
+            if name in fc.columns:
+                return fc[name].to_numpy(dtype=float)
+        return np.full(len(fc), np.nan)
+
+    return pd.DataFrame({
+        "unique_id": fc["unique_id"].astype(str).to_numpy(),
+        "ds": pd.to_datetime(fc["ds"]).dt.normalize().to_numpy(),
+        "yhat": fc["yhat"].to_numpy(dtype=float),
+        "lo80": col("yhat_lower_80", "yhat_lower"),
+        "hi80": col("yhat_upper_80", "yhat_upper"),
+        "lo95": col("yhat_lower_95"),
+        "hi95": col("yhat_upper_95"),
+    })
+
+
+def _season_windows(start: pd.Timestamp, end: pd.Timestamp) -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
+    from forecast import calendar
+
+    out = []
+    for year in range(start.year - 1, end.year + 2):
+        if not calendar.FIRST_SEASON <= year <= calendar.LAST_SEASON:
+            continue
+        s = calendar.season(year)
+        cs, ce = pd.Timestamp(s.chunyun_start), pd.Timestamp(s.chunyun_end)
+        if cs <= end and ce >= start:
+            out.append((year, cs, ce))
+    return out
+
+
+def context_window(start, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days :func:`compute_alerts` reads for ``start .. start + days - 1``: the window itself,
+    the day before it (for jumps) and the Chunyun windows it overlaps (for the relative rules)."""
+    start = pd.Timestamp(start).normalize()
+    end = start + pd.Timedelta(days=int(days) - 1)
+    seasons = _season_windows(start, end)
+    lo = min([start] + [cs for _, cs, _ in seasons]) - pd.Timedelta(days=1)
+    hi = max([end] + [ce for _, _, ce in seasons])
+    return lo, hi
+
+
+def _fmt_date_zh(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _messages(row: dict, extra: dict, names: dict) -> tuple[str, str]:
+    region, metric = row["region"], row["metric"]
+    region_zh, region_en = names.get(region, (region, region))
+    m = registry.METRICS[metric]
+    unit = m.unit
+    d = row["date"]
+    p = round(100 * row["probability"])
+    zh_head = (f"{_fmt_date_zh(d)}{region_zh}{m.zh}预计{zh_amount(row['yhat'], unit)}"
+               f"（80%区间{zh_amount(row['yhat_lower'], unit)}至{zh_amount(row['yhat_upper'], unit)}）")
+    en_head = (f"{d.isoformat()} {region_en} {m.en}: forecast {en_amount(row['yhat'], unit)}"
+               f" (80% interval {en_amount(row['yhat_lower'], unit, '')} – {en_amount(row['yhat_upper'], unit, '')})")
+    t_zh, t_en = zh_amount(row["threshold"], unit), en_amount(row["threshold"], unit)
+    level_zh, level_en = LEVEL_ZH[row["level"]], row["level"]
+    rule = row["rule"]
+    if rule == "level":
+        zh = f"，达到{level_zh}预警线{t_zh}"
+        en = f", at or above the {level_en} threshold of {t_en}"
+    elif rule == "p90":
+        zh = f"，高于本季春运日预测值第{round(100 * extra['quantile'])}百分位（{t_zh}），发布{level_zh}提示"
+        en = f", above the season's {round(100 * extra['quantile'])}th percentile of daily forecasts ({t_en}); {level_en} notice"
+    elif rule == "top3":
+        n = extra["n"]
+        zh = f"，为本季春运预测流量最高的{n}天之一（高于第{n + 1}高日的{t_zh}），发布{level_zh}提示"
+        en = f", one of the season's {n} busiest forecast days (above day {n + 1}'s {t_en}); {level_en} notice"
+    else:
+        zh = f"，较前一日预计增长{extra['rise']:.0f}%，超过{extra['pct']:g}%的跳增阈值（{t_zh}），发布{level_zh}提示"
+        en = f", up {extra['rise']:.0f}% on the previous day, more than the {extra['pct']:g}% jump rule ({t_en}); {level_en} notice"
+    return (f"{zh_head}{zh}；超过该值的概率约{p}%。",
+            f"{en_head}{en}; probability of exceeding it about {p}%.")
+
+
+def compute_alerts(forecasts_frame: pd.DataFrame, start, days: int, region: str | None = None,
+                   min_level: str | None = None, thresholds: Thresholds | None = None) -> pd.DataFrame:
+    """Alerts for the days ``start .. start + days - 1``, one row per series, day and rule.
+
+    Columns: ``date, unique_id, region, metric, rule, level, yhat, yhat_lower, yhat_upper``
+    (80 %), ``threshold``, ``probability`` (of the actual exceeding the threshold),
+    ``message_zh, message_en``; sorted by date, series and level (highest first).
+    """
+    try:
+        start = pd.Timestamp(start).normalize()
+    except (ValueError, TypeError):
+        raise InvalidInput(f"start {start!r} is not a date", hint="use YYYY-MM-DD") from None
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or not 1 <= days <= MAX_DAYS:
+        raise Unprocessable(f"days {days!r} is out of range", hint=f"ask for 1 to {MAX_DAYS} days")
+    end = start + pd.Timedelta(days=int(days) - 1)
+    min_level = parse_level(min_level)
+    region = registry.resolve_region(region) if region else None
+    thresholds = thresholds or load_thresholds()
+
+    seasons = _season_windows(start, end)
+    lo, hi = context_window(start, days)
+    ds_all = pd.to_datetime(forecasts_frame["ds"])
+    keep = ((ds_all >= lo) & (ds_all <= hi)).to_numpy()
+    if region:
+        keep &= forecasts_frame["unique_id"].astype(str).str.startswith(f"{region}/").to_numpy()
+    fc = _normalise(forecasts_frame[keep])
+    names = {name: (r.zh, r.en) for name, r in registry.regions().items()}
+    pending: list[tuple] = []
+    for uid, g in fc.groupby("unique_id", sort=True):
+        try:
+            registry.parse_uid(uid)
+        except ChunyunError:
+            continue  # a series the registry no longer knows: nothing to name it by
+        g = g.sort_values("ds")
+        ds = g["ds"].to_numpy()
+        yh, lo80, hi80, lo95, hi95 = (g[c].to_numpy() for c in ("yhat", "lo80", "hi80", "lo95", "hi95"))
+        in_window = (ds >= start.to_datetime64()) & (ds <= end.to_datetime64())
+        if not in_window.any():
+            continue
+        rules = thresholds.for_series(uid)
+        hits: list[tuple[np.ndarray, str, str, np.ndarray, dict]] = []  # (mask, rule, level, threshold, extra)
+        if rules.absolute:
+            ordered = [(lv, rules.absolute[lv]) for lv in LEVELS if lv in rules.absolute]
+            for i, (lv, t) in enumerate(ordered):
+                reached = yh >= t
+                if i + 1 < len(ordered):
+                    reached &= yh < ordered[i + 1][1]
+                hits.append((in_window & reached, "level", lv, np.full(len(g), t), {}))
+        for _year, cs, ce in seasons:
+            in_season = (ds >= cs.to_datetime64()) & (ds <= ce.to_datetime64())
+            if not (in_season & in_window).any():
+                continue
+            season_vals = yh[in_season]
+            if rules.p90:
+                q = float(np.quantile(season_vals, rules.p90["quantile"]))
+                hits.append((in_window & in_season & (yh > q), "p90", rules.p90["level"], np.full(len(g), q),
+                             {"quantile": rules.p90["quantile"]}))
+            if rules.top and len(season_vals) > rules.top["n"]:
+                n = int(rules.top["n"])
+                cut = float(np.sort(season_vals)[::-1][n])  # the (n+1)-th highest day
+                hits.append((in_window & in_season & (yh > cut), "top3", rules.top["level"], np.full(len(g), cut), {"n": n}))
+            if rules.jump:
+                prev = np.r_[np.nan, yh[:-1]]
+                gap = np.r_[np.nan, np.diff(ds).astype("timedelta64[D]").astype(float)]
+                t = prev * (1 + rules.jump["pct"] / 100)
+                with np.errstate(invalid="ignore"):
+                    jumped = (gap == 1) & (prev > 0) & (yh > t)
+                hits.append((in_window & in_season & jumped, "jump", rules.jump["level"], t, {"pct": rules.jump["pct"]}))
+        region_name, metric = uid.split("/")
+        for mask, rule, level, thr, extra in hits:
+            idx = np.flatnonzero(mask)
+            if not len(idx) or (min_level and level_rank(level) < level_rank(min_level)):
+                continue
+            rise = 100 * (yh[idx] / yh[idx - 1] - 1) if rule == "jump" else np.full(len(idx), np.nan)
+            pending.append((idx, uid, region_name, metric, rule, level, ds, yh, lo80, hi80, lo95, hi95, thr, rise, extra))
+    records: list[dict] = []
+    if pending:
+        # one probability call for every alert
+        cat = [np.concatenate([p[k][p[0]] for p in pending]) for k in (7, 8, 9, 10, 11, 12)]
+        prob = exceedance_probability(*cat)
+        k = 0
+        for idx, uid, region_name, metric, rule, level, ds, yh, lo80, hi80, _lo95, _hi95, thr, rise, extra in pending:
+            days_ = ds[idx].astype("datetime64[D]").tolist()  # datetime.date: cheap to format
+            for j, i in enumerate(idx):
+                rec = {"date": days_[j], "unique_id": uid, "region": region_name, "metric": metric,
+                       "rule": rule, "level": level, "yhat": float(yh[i]), "yhat_lower": float(lo80[i]),
+                       "yhat_upper": float(hi80[i]), "threshold": float(thr[i]), "probability": float(prob[k])}
+                rec["message_zh"], rec["message_en"] = _messages(rec, {**extra, "rise": rise[j]}, names)
+                records.append(rec)
+                k += 1
+    out = pd.DataFrame.from_records(records, columns=COLUMNS)
+    out["date"] = pd.to_datetime(out["date"])
+    if out.empty:
+        return out.astype({"date": "datetime64[ns]", "yhat": float, "yhat_lower": float, "yhat_upper": float,
+                           "threshold": float, "probability": float})
+    out["_rank"] = out["level"].map(level_rank)
+    out["_rule"] = out["rule"].map(RULES.index)
+    out = out.sort_values(["date", "unique_id", "_rank", "_rule"], ascending=[True, True, False, True])
+    return out.drop(columns=["_rank", "_rule"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the current run
+
+def latest_season(run) -> int:
+    """The newest season with a summary in ``run`` (else the season nearest its last forecast day)."""
+    seasons = [int(s) for by_season in run.summaries.values() for s in by_season if str(s).isdigit()]
+    if seasons:
+        return max(seasons)
+    from forecast import calendar
+
+    return calendar.season_of(run.forecasts["ds"].max())
+
+
+def default_window(run, season: int | None = None) -> tuple[date, int]:
+    """The Chunyun window of ``season`` (default: the run's latest) as ``(start, days)``."""
+    from forecast import calendar
+
+    s = calendar.season(season or latest_season(run))
+    return s.chunyun_start, (s.chunyun_end - s.chunyun_start).days + 1
+
+
+def run_alerts(run, start=None, days: int | None = None, region: str | None = None, min_level: str | None = None,
+               thresholds: Thresholds | None = None) -> pd.DataFrame:
+    """:func:`compute_alerts` on ``run``'s forecasts; ``start``/``days`` default to its latest Chunyun window."""
+    if start is None:
+        start, default_days = default_window(run)
+        days = days or default_days
+    return compute_alerts(run.forecasts, start, days or 40, region=region, min_level=min_level, thresholds=thresholds)
+
+
+def fail_level_reached(alerts: pd.DataFrame, level: str) -> bool:
+    """True when an alert at ``level`` or above is in ``alerts`` (``--fail-on``)."""
+    level = parse_level(level)
+    return bool(len(alerts)) and bool((alerts["level"].map(level_rank) >= level_rank(level)).any())
+
+
+__all__ = ["LEVELS", "RULES", "compute_alerts", "run_alerts", "exceedance_probability", "load_thresholds",
+           "Thresholds", "parse_level", "fail_level_reached"]
