@@ -1,0 +1,5 @@
+"""One blueprint per resource; each view validates, calls one function and formats."""
+
+from api.blueprints import alerts, backtests, forecasts, observations, page, runs, seasons, series, service
+
+ALL = (service.bp, series.bp, forecasts.bp, seasons.bp, alerts.bp, backtests.bp, runs.bp, observations.bp, page.bp)

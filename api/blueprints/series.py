@@ -1,0 +1,50 @@
+"""GET /v1/series: every series with its unit, stored history range and data kind."""
+
+from flask import Blueprint
+
+from api.responses import live, store, table
+from api.schemas import route
+from api.validation import params
+from forecast import registry
+from forecast.errors import NotReady
+
+bp = Blueprint("series", __name__)
+
+COLUMNS = ["unique_id", "region", "metric", "unit", "display_unit", "name_zh", "name_en", "data_kind", "in_run",
+           "model", "history_start", "history_end", "observations"]
+
+
+def _kind(sources: str) -> str:
+    found = set(filter(None, sources.split(";")))
+    return "real" if "sample" not in found else ("sample" if found == {"sample"} else "mixed")
+
+
+@route(bp, "list_series")
+def list_series():
+    q = params("list_series")
+    region = registry.resolve_region(q["region"]) if q.get("region") else None
+    try:
+        view = live()
+        in_run, models, run_id, run_kind = set(view.series), view.manifest.get("models") or {}, view.id, view.data_kind
+    except NotReady:
+        in_run, models, run_id, run_kind = set(), {}, None, None
+    stored = {row.unique_id: row for row in store().series().itertuples(index=False)}
+    rows = []
+    for uid in sorted(in_run | set(stored)):
+        try:
+            reg, metric = registry.parse_uid(uid)
+        except Exception:  # noqa: BLE001 - stored rows of a series the registry no longer knows
+            continue
+        if region and reg != region:
+            continue
+        meta, s = registry.METRICS[metric], stored.get(uid)
+        rows.append({
+            "unique_id": uid, "region": reg, "metric": metric, "unit": meta.unit, "display_unit": meta.display_unit,
+            "name_zh": f"{registry.regions()[reg].zh}{meta.zh}", "name_en": f"{registry.regions()[reg].en} {meta.en}",
+            "data_kind": _kind(s.sources) if s is not None else None, "in_run": uid in in_run,
+            "model": models.get(uid) if isinstance(models, dict) else None,
+            "history_start": s.first_ds.date().isoformat() if s is not None else None,
+            "history_end": s.last_ds.date().isoformat() if s is not None else None,
+            "observations": int(s.rows) if s is not None else None,
+        })
+    return table(rows, q["format"], COLUMNS, {"run_id": run_id, "data_kind": run_kind}, key="series")

@@ -1,0 +1,48 @@
+"""gunicorn settings for the chunyun API (``chunyun serve`` runs ``gunicorn -c gunicorn.conf.py``).
+
+Address and worker count come from ``forecast.settings`` (CHUNYUN_HOST, CHUNYUN_PORT,
+CHUNYUN_WORKERS); the default is 2 x cores + 1 sync workers, at most 8. The app is preloaded:
+the master imports it and loads the current run once, the workers share those pages.
+"""
+
+import os
+
+from forecast import settings as _settings
+
+_conf = _settings.load()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+wsgi_app = "api:create_app({'WARM_UP': False})"  # each worker loads the run after the fork (below)
+chdir = os.path.dirname(os.path.abspath(__file__))  # the checkout: `api` imports from any working directory
+bind = [f"{_conf['host']}:{_conf['port']}"]
+workers = _conf["workers"] or min(2 * _cores() + 1, 8)
+worker_class = "sync"
+preload_app = True
+timeout = 30  # a request is answered from memory; 30 s means a stuck worker
+graceful_timeout = 20
+keepalive = 2
+max_requests = 20_000  # recycle workers now and then (jitter spreads the restarts)
+max_requests_jitter = 2_000
+limit_request_line = 8190
+limit_request_fields = 100
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("CHUNYUN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+proc_name = "chunyun-api"
+forwarded_allow_ips = "127.0.0.1"
+control_socket_disable = True  # no runtime control socket (several servers may share a machine)
+
+
+def post_worker_init(worker):
+    """Load the current run in each worker as it boots, so no request pays for it."""
+    from api import warm_up
+
+    warm_up(worker.wsgi)
