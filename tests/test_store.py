@@ -41,6 +41,8 @@ BASE = obs([(RAIL, "2025-01-14", 100), (RAIL, "2025-01-15", 110), (RAIL, "2025-0
 def pg_url():
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     if not PG_URL:
+        if os.environ.get("CHUNYUN_TEST_REQUIRE_SERVICES"):  # CI: a skipped PostgreSQL test is a failure
+            pytest.fail(PG_SKIP)
         pytest.skip(PG_SKIP)
     schema = f"chunyun_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL)
