@@ -207,8 +207,14 @@ def wrk_load(port: int, path: str, connections: int, duration: float) -> dict:
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     failed = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
     return {"requests": total, "failed": failed, "seconds": round(duration, 2), "rps": round(rps, 1),
-            "p50_ms": round(_wrk_ms(re.search(r"50%\s+(\S+)", out).group(1)), 2),
-            "p99_ms": round(_wrk_ms(re.search(r"99%\s+(\S+)", out).group(1)), 2), "client": "wrk"}
+            "p50_ms": round(_wrk_ms(_percentile_line(out, 50)), 2),
+            "p99_ms": round(_wrk_ms(_percentile_line(out, 99)), 2), "client": "wrk"}
+
+
+def _percentile_line(out: str, pct: int) -> str:
+    """The value of wrk's "Latency Distribution" line for ``pct`` (a line of its own: a stdev
+    column such as "74.50%" elsewhere in the output must not match)."""
+    return re.search(rf"^\s*{pct}%\s+(\S+)\s*$", out, re.M).group(1)
 
 
 # ---------------------------------------------------------------------------------------- modes

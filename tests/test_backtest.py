@@ -51,6 +51,27 @@ def test_cache_round_trip(small, tmp_path):
     assert backtest.load_cache("cd" * 32, tmp_path) is None
 
 
+def test_cli_reuses_the_cached_full_backtest_of_the_same_data(small, var_dir, monkeypatch, caplog):
+    from forecast.cli import main
+    from forecast.store import Store
+
+    caplog.set_level("INFO")
+    store = Store()
+    store.write(small.assign(source="test"))
+    cached = backtest.backtest(small, seasons=(2019,), models=("sm_regression",), nowcast_days=(), workers=1,
+                               progress=False)
+    backtest.save_cache(cached, store.fingerprint())
+    calls = []
+    monkeypatch.setattr(backtest, "backtest", lambda *a, **k: calls.append(k) or cached)
+    assert main(["backtest", "--json"]) == 0
+    assert calls == [] and "cached" in caplog.text
+    assert main(["backtest", "--json", "--refresh"]) == 0
+    assert len(calls) == 1
+    store.write(small.tail(1).assign(y=small["y"].iloc[-1] + 1, source="test"), replace=True)  # new data
+    assert main(["backtest", "--json"]) == 0
+    assert len(calls) == 2
+
+
 KEY_SERIES = ["jiangxi/highway_exit_vehicles", "jiangxi/cross_regional_trips",
               "national/highway_exit_vehicles", "national/cross_regional_trips"]
 

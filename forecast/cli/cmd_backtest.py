@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from forecast.cli.output import add_format_flags, emit
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers) -> None:
@@ -11,11 +15,12 @@ def register(subparsers) -> None:
         description="For each season, train only on data before its Chunyun window and forecast its 40 days; score "
                     "daily MAPE/sMAPE, season total error, peak date and value errors and interval coverage against "
                     "the lunar-aligned baseline and the official forecast, plus nowcasts after 10/20/30 days. "
-                    "A full run (all series and seasons) is cached for `chunyun train`.")
+                    "A full run (all series and seasons) is cached for `chunyun train` and reused for the same data.")
     parser.add_argument("--seasons", nargs="+", type=int, metavar="S", help="seasons to test (default 2016-2025)")
     parser.add_argument("--unique-id", nargs="+", dest="unique_ids", metavar="ID", help="series to test (default: all)")
     parser.add_argument("--no-nowcast", action="store_true", help="skip the nowcast backtests")
     parser.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
+    parser.add_argument("--refresh", action="store_true", help="recompute a full backtest even if one is cached for this data")
     add_format_flags(parser)
     parser.set_defaults(func=run)
 
@@ -42,11 +47,19 @@ def run(args) -> int:
     if history.empty:
         raise NotReady("the store is empty", hint="load data with `chunyun prepare`")
     nowcast = () if args.no_nowcast else backtest.NOWCAST_DAYS
-    result = backtest.backtest(history, args.unique_ids, seasons, nowcast_days=nowcast, workers=args.workers)
-    if not args.unique_ids and set(seasons) == set(backtest.ALL_SEASONS) and nowcast:
-        backtest.save_cache(result, store.fingerprint())
+    full = not args.unique_ids and set(seasons) == set(backtest.ALL_SEASONS) and bool(nowcast)
+    fingerprint = store.fingerprint() if full else None
+    result = backtest.load_cache(fingerprint) if full and not args.refresh else None
+    if result is not None:
+        log.info("backtest: the full backtest of this data (fingerprint %s) is cached; --refresh recomputes it",
+                 fingerprint[:16])
+    else:
+        result = backtest.backtest(history, args.unique_ids, seasons, nowcast_days=nowcast, workers=args.workers)
+        if full:
+            backtest.save_cache(result, fingerprint)
     if args.fmt == "text":
-        emit(result.report() + f"\n\n_{len(result.forecasts)} forecast days in {result.seconds:.0f} s._", "text")
+        took = f"in {result.seconds:.0f} s" if result.seconds else "(cached)"
+        emit(result.report() + f"\n\n_{len(result.forecasts)} forecast days {took}._", "text")
     else:
         emit(result.metrics, args.fmt)
     return 0
