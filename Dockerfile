@@ -23,14 +23,17 @@ COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY forecast ./forecast
 COPY api ./api
 COPY data ./data
+# prepare runs as root and fills MPLCONFIGDIR (matplotlib's font cache): hand it to the user too.
 RUN pip install --no-cache-dir -e . \
     && chunyun prepare \
-    && chown -R chunyun:chunyun /app/var
+    && mkdir -p /tmp/matplotlib \
+    && chown -R chunyun:chunyun /app/var /tmp/matplotlib
 
 USER 10001
 EXPOSE 8000
 VOLUME ["/app/var"]
+# The check follows CHUNYUN_PORT, so a container started on another port still reports healthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('CHUNYUN_PORT', '8000') + '/healthz', timeout=4)"]
 # gunicorn.conf.py names the app (wsgi_app = "api:create_app()"), the address and the workers.
 CMD ["gunicorn", "--config", "gunicorn.conf.py"]
