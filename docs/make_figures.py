@@ -41,8 +41,9 @@ def seasons_figure(history) -> Path:
     reference = load_reference()
     ax = plots.lunar_offset_overlay(history, f"{REGION}/{METRIC}", range(2016, SEASON + 1), reference=reference,
                                     highlight=SEASON)
-    ax.set_title(f"[{plots.data_tag(history)}] {plots.region_label(REGION)} {plots.metric_label(METRIC)}, "
-                 f"seasons 2016-{SEASON} on days from the Spring Festival")
+    ax.set_title(f"[{plots.data_tag(history)}] {plots.region_label(REGION)} {plots.metric_label(METRIC)}"
+                 + plots.text(f"，2016–{SEASON}年春运（按距春节天数对齐）",
+                              f", seasons 2016-{SEASON} on days from the Spring Festival"))
     path = OUT / "seasons_lunar_offset.png"
     ax.figure.savefig(path, **PNG)
     return path

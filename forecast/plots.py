@@ -5,8 +5,9 @@ Nothing here forecasts. Every function takes what :mod:`forecast.engine`, :mod:`
 department publishes it: counts in 万人次 / 万辆, one row per mode, peak day and size, and every
 figure built from sample data titled ``SAMPLE``.
 
-Fonts: matplotlib draws Chinese only with a CJK font installed. :func:`setup` looks for one
-(``fc-list :lang=zh`` lists them); without one every label is English with the Chinese unit spelt
+Fonts: matplotlib draws Chinese only with a CJK font. :func:`cjk_font` takes an installed one
+(``fc-list :lang=zh`` lists them), else registers Noto Sans CJK SC from the ``mplfonts`` wheel (a
+project dependency). Should neither be there, every label is English with the Chinese unit spelt
 out in ASCII (``10k person-trips (wan renci)``), so no "missing glyph" warnings are emitted.
 Tables are text and always carry the Chinese names.
 """
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar, registry
+from forecast.alerts import LEVEL_ZH
 from forecast.registry import METRICS, TOTAL_METRIC
 
 log = logging.getLogger(__name__)
@@ -43,13 +45,31 @@ SHORT_EN = {TOTAL_METRIC: "cross-regional trips", "rail_passengers": "rail", "ro
 # ---------------------------------------------------------------------------------------------
 # fonts and labels
 
+PACKAGED_CJK_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first installed CJK font matplotlib knows, or None."""
+    """The first CJK font matplotlib knows (installed, else the packaged Noto Sans CJK SC), or None."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in names), None)
+    installed = next((name for name in CJK_FONTS if name in names), None)
+    return installed or _register_packaged_font(font_manager)
+
+
+def _register_packaged_font(font_manager) -> str | None:
+    from importlib import resources
+
+    package, relative = PACKAGED_CJK_FONT
+    try:
+        path = resources.files(package).joinpath(relative)
+    except ModuleNotFoundError:
+        return None
+    if not path.is_file():
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def setup() -> bool:
@@ -469,7 +489,7 @@ def forecast_panel(ax, fc, history: pd.DataFrame | None = None, published: dict 
                 if g.empty:
                     continue
                 ax.scatter(g["date"], np.full(len(g), ymin), marker="^", s=45, color=LEVEL_COLOURS[level],
-                           edgecolor="black", linewidth=0.4, zorder=6, clip_on=False, label=text(f"预警：{level}", f"alert: {level}"))
+                           edgecolor="black", linewidth=0.4, zorder=6, clip_on=False, label=text(f"{LEVEL_ZH[level]}预警", f"alert: {level}"))
     _shade_calendar(ax, fc.season)
     _date_axis(ax)
     ax.set_ylabel(unit_label(metric))
