@@ -293,9 +293,7 @@ def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, 
 
 
 def _peak_stats(fc: SeasonForecast, n: int = N_PATHS) -> tuple[list[dict], float]:
-    paths = fc.paths(n)
-    if "reconcile_ratio" in fc.extra:
-        paths = paths * fc.extra["reconcile_ratio"][None, :]
+    paths = fc.paths(n)  # simulated around frame["yhat"], which reconciliation has already rescaled
     arg = paths.argmax(axis=1)
     counts = np.bincount(arg, minlength=paths.shape[1]) / n
     top = np.argsort(-counts, kind="stable")[:3]

@@ -10,8 +10,10 @@ from test_models import synthetic
 
 from forecast import calendar
 from forecast.engine import (
+    _peak_stats,
     forecast_distribution,
     forecast_series,
+    reconcile_modes,
     region_season,
     season_forecast,
     summarize,
@@ -167,3 +169,19 @@ def test_acceptance_national_2025(national_2025):
     assert abs(m["cross_regional_trips"]["total"] / 9.02e9 - 1) <= 0.03
     for metric, v in m.items():
         assert v["total_lower"] <= v["total"] <= v["total_upper"], metric
+
+
+def test_peak_odds_of_a_reconciled_mode_follow_its_reconciled_curve(region_history):
+    """Reconciliation rescales a mode's curve once; the simulated paths behind the peak odds and
+    p_record must sit around that curve, not be rescaled a second time."""
+    fcs = {m: season_forecast(region_history, f"jiangxi/{m}", 2019, "2019-01-20") for m in (TOTAL_METRIC, *MODES)}
+    top = fcs[TOTAL_METRIC].frame
+    for col in ("yhat", "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"):
+        top[col] = top[col] * 2.0  # the total says twice what the modes add up to
+    rail = reconcile_modes(fcs)["rail_passengers"]
+    assert rail.extra["reconcile_ratio"].mean() == pytest.approx(2.0, rel=0.05)
+    curve = rail.frame["yhat"].to_numpy()
+    assert np.median(rail.paths(), axis=0) == pytest.approx(curve, rel=0.05)
+    rail.record = 1.3 * curve.max()  # a record above the curve's peak: rarely broken by paths around it
+    _, p_record = _peak_stats(rail)
+    assert p_record < 0.5
