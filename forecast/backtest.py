@@ -62,7 +62,8 @@ class BacktestResult:
         return markdown_report(self.metrics)
 
 
-def _columns(prefix: str, fc) -> dict:
+def model_columns(prefix: str, fc) -> dict:
+    """A season forecast as backtest columns `<prefix>`, `<prefix>-lo-80` ... (observed days NaN)."""
     f = fc.frame
     out = {prefix: f["yhat"].to_numpy()}
     for level in (80, 95):
@@ -92,9 +93,9 @@ def run_task(history: pd.DataFrame, unique_id: str, season: int, models=DAILY_MO
     for name in dict.fromkeys([*models, chosen]):
         fitted[name] = make(name).fit(past)
         fc = season_forecast(past, unique_id, season, cutoff, model=name, fitted=fitted[name], total=total)
-        cols.update(_columns(name, fc))
+        cols.update(model_columns(name, fc))
         if name == chosen:
-            cols.update(_columns("chosen", fc))
+            cols.update(model_columns("chosen", fc))
     if baseline:
         base = make(BASELINE).fit(past)
         p80, p95 = base.predict(window, 80), base.predict(window, 95)
@@ -105,7 +106,7 @@ def run_task(history: pd.DataFrame, unique_id: str, season: int, models=DAILY_MO
         as_of = start + pd.Timedelta(days=k - 1)
         seen = h[h["ds"] <= as_of]
         fc = season_forecast(seen, unique_id, season, cutoff, as_of, model=chosen, fitted=fitted[chosen], total=total)
-        cols.update(_columns(f"nowcast_{k}", fc))
+        cols.update(model_columns(f"nowcast_{k}", fc))
     frame = pd.DataFrame({"unique_id": unique_id, "season": season, "ds": window, "cutoff": cutoff,
                           "y": actual.to_numpy(), **cols})
     return frame[frame["y"].notna()].reset_index(drop=True)

@@ -158,26 +158,21 @@ def _interval_frame(ds, yhat, log_sd, observed) -> pd.DataFrame:
 
 
 def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None, *,
-                    model: str | None = None, total_model: str | None = None,
-                    fitted: Forecaster | None = None, total: TotalForecast | None = None,
-                    reconcile: bool = True) -> SeasonForecast:
+                    model: str | None = None, fitted: Forecaster | None = None,
+                    total: TotalForecast | None = None) -> SeasonForecast:
     """The forecast of ``unique_id`` over ``season``'s Chunyun window.
 
     ``cutoff``: what the models may see (default: the last day of the history); capped at the eve
     of the window. ``as_of``: the information date for a nowcast (actuals up to it are used);
     defaults to ``cutoff`` when that falls inside or after the window. ``fitted``: a daily model
     already fitted at the right cutoff (reused, e.g. by ``train``); ``total``: the season total
-    forecast made at that cutoff (reused by the backtest's nowcasts). ``reconcile=False`` keeps the
-    daily model's own level (used by the backtest to score raw models).
+    forecast made at that cutoff (reused by the backtest's nowcasts).
     """
     h = _series_history(history, unique_id)
     data_end = h["ds"].max()
     window = _window(season)
-    cutoff = pd.Timestamp(cutoff) if cutoff is not None else data_end
-    info = pd.Timestamp(as_of) if as_of is not None else cutoff
-    if as_of is not None and pd.Timestamp(as_of) < cutoff:
-        cutoff = pd.Timestamp(as_of)
-    fcut = fit_cutoff(season, min(info, data_end) if info > data_end else info)
+    info = pd.Timestamp(as_of) if as_of is not None else (pd.Timestamp(cutoff) if cutoff is not None else data_end)
+    fcut = fit_cutoff(season, min(info, data_end))
     past = h[h["ds"] <= fcut]
     if len(past) < 60:
         raise Unprocessable(f"{unique_id} has {len(past)} days of history before {fcut.date()}",
@@ -188,14 +183,9 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     else:
         daily = make(name).fit(past)
     shape = np.maximum(daily.predict(window)["yhat"].to_numpy(dtype=float), 1e-9)
-    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, unique_id=unique_id, model=total_model)
-    if reconcile:
-        yhat = shape / shape.sum() * tf.total
-        level_sd = tf.log_sd
-    else:
-        yhat = shape
-        level_sd = float(np.sqrt(np.mean(daily.level_sd(window) ** 2)))
-        tf = TotalForecast(int(season), "daily", float(shape.sum()), level_sd)
+    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, unique_id=unique_id)
+    yhat = shape / shape.sum() * tf.total
+    level_sd = tf.log_sd
     # nowcast with actuals in the window up to the information date
     seen = h[(h["ds"] >= window[0]) & (h["ds"] <= min(info, window[-1]))].set_index("ds")["y"]
     observed = window.isin(seen.index)
@@ -250,26 +240,34 @@ def reconcile_modes(forecasts: dict[str, SeasonForecast]) -> dict[str, SeasonFor
     modes_sum = sum(forecasts[m].frame["yhat"].to_numpy() for m in MODES)
     ratio = np.where(modes_sum > 0, top["yhat"].to_numpy() / np.maximum(modes_sum, 1e-9), 1.0)
     for m in MODES:
-        fc = forecasts[m]
-        f = fc.frame
-        r = np.where(f["observed"].to_numpy(), 1.0, ratio)
-        old_total = fc.total
-        for col in ("yhat", "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"):
-            f[col] = f[col].to_numpy() * r
-        fc.total = float(f["yhat"].sum())
-        scale = fc.total / old_total if old_total > 0 else 1.0
-        fc.total_bounds = {lvl: (lo * scale, hi * scale) for lvl, (lo, hi) in fc.total_bounds.items()}
-        fc.extra["reconcile_ratio"] = r
+        forecasts[m].extra["reconcile_ratio"] = rescale(forecasts[m], ratio)
     return forecasts
 
 
+FRAME_VALUE_COLUMNS = ("yhat", "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95")
+
+
+def rescale(fc: SeasonForecast, ratio) -> np.ndarray:
+    """Multiply every unobserved day of ``fc`` (in place) by ``ratio`` (scalar or per day); the total
+    and its bounds follow. Returns the per-day ratio applied (1 on observed days)."""
+    f = fc.frame
+    r = np.where(f["observed"].to_numpy(), 1.0, np.broadcast_to(np.asarray(ratio, dtype=float), (len(f),)))
+    old_total = fc.total
+    for col in FRAME_VALUE_COLUMNS:
+        f[col] = f[col].to_numpy() * r
+    fc.total = float(f["yhat"].sum())
+    scale = fc.total / old_total if old_total > 0 else 1.0
+    fc.total_bounds = {lvl: (lo * scale, hi * scale) for lvl, (lo, hi) in fc.total_bounds.items()}
+    return r
+
+
 def _fit_task(args):
-    history, uid, season, cutoff, as_of, model = args
-    return season_forecast(history, uid, season, cutoff, as_of, model=model)
+    history, uid, season, cutoff, as_of = args
+    return season_forecast(history, uid, season, cutoff, as_of)
 
 
 def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
-                  metrics=None, workers: int = 1, fitted: dict | None = None, models: dict | None = None) -> dict[str, SeasonForecast]:
+                  metrics=None, workers: int = 1) -> dict[str, SeasonForecast]:
     """Every metric of ``region`` for ``season``, modes reconciled to the total."""
     region = resolve_region(region)
     metrics = list(metrics or METRICS)
@@ -278,17 +276,15 @@ def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, 
     uids = {m: u for m, u in uids.items() if u in have}
     if not uids:
         raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
-    models = models or {}
-    fitted = fitted or {}
     out: dict[str, SeasonForecast] = {}
-    if workers > 1 and len(uids) > 1 and not fitted:
-        tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of, models.get(u)) for u in uids.values()]
+    if workers > 1 and len(uids) > 1:
+        tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of) for u in uids.values()]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for m, fc in zip(uids, pool.map(_fit_task, tasks), strict=True):
                 out[m] = fc
     else:
         for m, u in uids.items():
-            out[m] = season_forecast(history, u, season, cutoff, as_of, model=models.get(u), fitted=fitted.get(u))
+            out[m] = season_forecast(history, u, season, cutoff, as_of)
     return reconcile_modes(out)
 
 
@@ -326,8 +322,7 @@ def metric_summary(fc: SeasonForecast) -> dict:
 
 
 def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
-              workers: int = 1, fitted: dict | None = None, models: dict | None = None,
-              run_id: str | None = None, data_kind: str | None = None) -> dict:
+              workers: int = 1) -> dict:
     """The summary contract for ``region`` and ``season`` as known at ``cutoff`` / ``as_of``.
 
     ``history``: long frame ``unique_id, ds, y`` (``source`` optional, for ``data_kind``).
@@ -340,12 +335,18 @@ def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_o
     data_end = history["ds"].max()
     cut = pd.Timestamp(cutoff) if cutoff is not None else data_end
     hist = history[history["ds"] <= max(cut, pd.Timestamp(as_of)) if as_of is not None else history["ds"] <= cut]
-    forecasts = region_season(hist, region, season, cut, as_of, workers=workers, fitted=fitted, models=models)
+    forecasts = region_season(hist, region, season, cut, as_of, workers=workers)
+    return summary_of(forecasts, region, season, min(cut, data_end), data_kind_of(hist))
+
+
+def summary_of(forecasts: dict[str, SeasonForecast], region: str, season: int, cutoff, data_kind: str,
+               run_id: str | None = None) -> dict:
+    """The summary contract for one region's season forecasts (metric -> ``SeasonForecast``)."""
     return {
         "region": resolve_region(region),
-        "season": season,
-        "cutoff": min(cut, data_end).date().isoformat(),
-        "data_kind": data_kind or data_kind_of(hist),
+        "season": int(season),
+        "cutoff": pd.Timestamp(cutoff).date().isoformat(),
+        "data_kind": data_kind,
         "run_id": run_id,
         "metrics": {m: metric_summary(fc) for m, fc in forecasts.items()},
     }
@@ -380,12 +381,14 @@ def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None,
     parts = []
     base: Forecaster | None = None
     for s in sorted(set(seasons[in_window].tolist())):
-        fc = season_forecast(h, unique_id, int(s), cut, as_of, model=model)
+        if fit_cutoff(int(s), min(info, data_end)) == cut and base is None:
+            base = fit_series(h, unique_id, cut, model)  # the same fit serves this window and the other days
+        fc = season_forecast(h, unique_id, int(s), cut, as_of, model=model, fitted=base)
         rows = fc.frame[fc.frame["ds"].isin(dates)].drop(columns="observed")
         parts.append(rows.assign(season=int(s), model=fc.model, cutoff=fc.cutoff))
     rest = dates[~in_window]
     if len(rest):
-        base = fit_series(h, unique_id, cut, model)
+        base = base or fit_series(h, unique_id, cut, model)
         lo80 = base.predict(rest, 80)
         lo95 = base.predict(rest, 95)
         parts.append(pd.DataFrame({"ds": rest, "yhat": lo80["yhat"].to_numpy(),
@@ -440,5 +443,5 @@ def _check_history(history: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["SeasonForecast", "season_forecast", "region_season", "reconcile_modes", "summarize", "metric_summary",
-           "forecast_series", "forecast_distribution", "fit_series", "fit_cutoff", "daily_model_for", "data_kind_of",
+           "forecast_series", "forecast_distribution", "fit_series", "summary_of", "rescale", "fit_cutoff", "daily_model_for", "data_kind_of",
            "BASELINE"]

@@ -41,7 +41,6 @@ from forecast.errors import NotFound
 from forecast.registry import METRICS, MODES, TOTAL_METRIC
 
 ROAD_SERIES = ("highway_exit_vehicles", "selfdrive_trips", "road_passengers")
-COLUMNS = ("yhat", "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95")
 
 
 @dataclass
@@ -57,7 +56,7 @@ class Base:
     fitted: dict = field(default_factory=dict)  # unique_id -> fitted daily model
 
     def summary(self) -> dict:
-        return summary_of(self.forecasts, self.region, self.season, self.cutoff, self.data_kind)
+        return engine.summary_of(self.forecasts, self.region, self.season, self.cutoff, self.data_kind)
 
 
 @dataclass
@@ -67,14 +66,7 @@ class Scenario:
     forecasts: dict  # metric -> engine.SeasonForecast
 
     def summary(self, base: Base) -> dict:
-        return summary_of(self.forecasts, base.region, base.season, base.cutoff, base.data_kind)
-
-
-def summary_of(forecasts: dict, region: str, season: int, cutoff, data_kind: str) -> dict:
-    """The summary contract for engine ``SeasonForecast`` objects (what ``engine.summarize`` returns)."""
-    return {"region": region, "season": int(season), "cutoff": pd.Timestamp(cutoff).date().isoformat(),
-            "data_kind": data_kind, "run_id": None,
-            "metrics": {m: engine.metric_summary(fc) for m, fc in forecasts.items()}}
+        return engine.summary_of(self.forecasts, base.region, base.season, base.cutoff, base.data_kind)
 
 
 def _series_task(args):
@@ -125,18 +117,8 @@ def scale(fc, ratio) -> object:
     out = copy.copy(fc)
     out.frame = fc.frame.copy()
     out.extra = dict(fc.extra)
-    r = np.broadcast_to(np.asarray(ratio, dtype=float), (len(out.frame),))
-    r = np.where(out.frame["observed"].to_numpy(), 1.0, r)
-    for col in COLUMNS:
-        out.frame[col] = out.frame[col].to_numpy() * r
-    out.total = float(out.frame["yhat"].sum())
-    factor = out.total / fc.total if fc.total > 0 else 1.0
-    out.total_bounds = {lvl: (lo * factor, hi * factor) for lvl, (lo, hi) in fc.total_bounds.items()}
+    engine.rescale(out, ratio)
     return out
-
-
-def _reconciled(forecasts: dict) -> dict:
-    return engine.reconcile_modes(forecasts)
 
 
 def growth(base: Base, points: float) -> Scenario:
@@ -148,7 +130,7 @@ def growth(base: Base, points: float) -> Scenario:
         ratio = (1 + ((g or 0.0) + points) / 100) / (1 + (g or 0.0) / 100)
         out[metric] = scale(fc, ratio)
     sign = "+" if points >= 0 else ""
-    return Scenario(f"growth {sign}{points:g} pts", f"year-on-year growth {sign}{points:g} percentage points", _reconciled(out))
+    return Scenario(f"growth {sign}{points:g} pts", f"year-on-year growth {sign}{points:g} percentage points", engine.reconcile_modes(out))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,7 +210,7 @@ def calendar_scenario(base: Base, name: str, description: str, changed: calendar
         with calendar_override(changed):
             after = model.predict(days)["yhat"].to_numpy(dtype=float)
         out[metric] = scale(fc, np.where(before > 0, after / np.maximum(before, 1e-9), 1.0))
-    return Scenario(name, description, _reconciled(out))
+    return Scenario(name, description, engine.reconcile_modes(out))
 
 
 def holiday_length(base: Base, days: int) -> Scenario:

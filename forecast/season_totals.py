@@ -215,7 +215,7 @@ def _fit_one(model: str, totals: pd.Series, season: int, history: pd.DataFrame, 
     raise ValueError(model)
 
 
-def inner_backtest(totals: pd.Series, history: pd.DataFrame, season: int, models=MODELS, n: int = INNER_SEASONS) -> pd.DataFrame:
+def inner_backtest(totals: pd.Series, history: pd.DataFrame, season: int, n: int = INNER_SEASONS) -> pd.DataFrame:
     """Log errors of each model on up to ``n`` previous normal seasons (not the first after COVID)."""
     evals = [int(s) for s in normal(totals).index if s < season and (s - 1) not in COVID_SEASONS and (s - 1) in totals.index]
     shift = basis_shift(totals)
@@ -235,7 +235,7 @@ def inner_backtest(totals: pd.Series, history: pd.DataFrame, season: int, models
         if len(means) >= 2:
             fits["combined"] = (float(np.mean(means)), 0.0)
         for m, fit in fits.items():
-            if fit is not None and m in models:
+            if fit is not None:
                 rows.append((e, m, fit[0] - math.log(totals[e])))
     return pd.DataFrame(rows, columns=["season", "model", "log_error"])
 

@@ -32,14 +32,14 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar, metrics, runs
-from forecast.backtest import load_cache
+from forecast.backtest import load_cache, model_columns
 from forecast.engine import (
     SeasonForecast,
     daily_model_for,
     data_kind_of,
-    metric_summary,
     reconcile_modes,
     season_forecast,
+    summary_of,
 )
 from forecast.errors import NotReady, Unprocessable
 from forecast.models import BASELINE, make
@@ -163,8 +163,8 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
     history = history[history["ds"] <= cut]
     fingerprint = store.fingerprint(end=cut) if store is not None else _fingerprint(history)
     uids = sorted(history["unique_id"].unique())
-    for uid in uids:
-        parse_uid(uid)
+    parsed = {u: parse_uid(u) for u in uids}  # (region, metric); raises on a series the registry does not know
+    data_kind = data_kind_of(history)
     past_seasons, forward = plan_seasons(history, cut)
     end = pd.Timestamp(calendar.season(forward[-1]).chunyun_end)
     series = {u: history[history["unique_id"] == u][["ds", "y"]].reset_index(drop=True) for u in uids}
@@ -188,23 +188,19 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
             others[uid] = other
             models_json[uid] = model_json
             totals_json[uid] = totals
-    regions = sorted({parse_uid(u)[0] for u in uids})
+    regions = sorted({region for region, _ in parsed.values()})
     summaries: dict = {}
     rows = []
     for region in regions:
         summaries[region] = {}
         for s in [*past_seasons, *forward]:
-            group = {parse_uid(u)[1]: season_fcs[(u, s)] for u in uids if parse_uid(u)[0] == region and (u, s) in season_fcs}
+            group = {parsed[u][1]: season_fcs[(u, s)] for u in uids if parsed[u][0] == region and (u, s) in season_fcs}
             if not group:
                 continue
             reconcile_modes(group)
-            summaries[region][str(s)] = {
-                "region": region, "season": s, "cutoff": next(iter(group.values())).cutoff.date().isoformat(),
-                "data_kind": data_kind_of(history), "run_id": None,
-                "metrics": {m: metric_summary(fc) for m, fc in group.items()},
-            }
+            summaries[region][str(s)] = summary_of(group, region, s, next(iter(group.values())).cutoff, data_kind)
             rows += [_season_rows(fc) for fc in group.values()]
-        region_others = {u: others[u] for u in uids if parse_uid(u)[0] == region and u in others}
+        region_others = {u: others[u] for u in uids if parsed[u][0] == region and u in others}
         _reconcile_other(region_others, region)
     rows += [f.assign(unique_id=u) for u, f in others.items()]
     forecasts = pd.concat(rows, ignore_index=True)
@@ -225,7 +221,7 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         "schema_version": runs.RUN_SCHEMA_VERSION, "run_id": run_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "cutoff": cut.date().isoformat(), "data_end": data_end.date().isoformat(),
-        "data_fingerprint": fingerprint, "data_kind": data_kind_of(history), "series": uids,
+        "data_fingerprint": fingerprint, "data_kind": data_kind, "series": uids,
         "models": {u: f"{daily_model_for(u)}+{season_fcs[(u, forward[0])].total_model}" if (u, forward[0]) in season_fcs
                    else daily_model_for(u) for u in uids},
         "model_details": {u: {"daily": daily_model_for(u), "total": {str(s): season_fcs[(u, s)].total_model
@@ -262,9 +258,7 @@ def light_backtest(history: pd.DataFrame, season_fcs: dict, baselines: dict) -> 
         f = fc.frame
         y = actual.reindex(pd.MultiIndex.from_arrays([[uid] * len(f), f["ds"]])).to_numpy()
         frame = pd.DataFrame({"unique_id": uid, "season": season, "ds": f["ds"].to_numpy(), "cutoff": fc.cutoff, "y": y,
-                              "chosen": f["yhat"].to_numpy(),
-                              "chosen-lo-80": f["yhat_lower_80"].to_numpy(), "chosen-hi-80": f["yhat_upper_80"].to_numpy(),
-                              "chosen-lo-95": f["yhat_lower_95"].to_numpy(), "chosen-hi-95": f["yhat_upper_95"].to_numpy()})
+                              **model_columns("chosen", fc)})
         frame = frame.merge(base, on="ds", how="left")
         frames.append(frame[frame["y"].notna()])
     if not frames:

@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from forecast import backtest
-    from forecast.errors import InvalidInput, NotFound, NotReady
+    from forecast.errors import InvalidInput, NotReady
     from forecast.registry import parse_uid
     from forecast.store import Store
 
@@ -37,8 +37,7 @@ def run(args) -> int:
     if args.unique_ids:
         for uid in args.unique_ids:
             parse_uid(uid)
-            if not store.has_series(uid):
-                raise NotFound(f"no stored rows for series {uid!r}", hint="`chunyun series` lists the stored series")
+            store.require_series(uid)
     seasons = tuple(args.seasons or backtest.ALL_SEASONS)
     for s in seasons:
         if not 2016 <= s <= 2035:

@@ -84,13 +84,15 @@ def aligned_dates(targets: pd.DatetimeIndex, template: int) -> pd.DatetimeIndex:
     f = day_features(targets)
     t = calendar.season(int(template))
     hs_t, he_t = pd.Timestamp(t.holiday_start), pd.Timestamp(t.holiday_end)
+    inside = (f["offset"] >= WINDOW[0]) & (f["offset"] <= WINDOW[1])
+    by_season = {int(y): calendar.season(int(y)) for y in np.unique(f.loc[inside, "season"])}
     out = []
     for ds, season, offset, hol, hd, dte in zip(f["ds"], f["season"], f["offset"], f["is_holiday"],
                                                 f["holiday_day"], f["days_to_holiday_end"], strict=True):
         if not WINDOW[0] <= offset <= WINDOW[1]:
             out.append(pd.NaT)
             continue
-        s = calendar.season(int(season))
+        s = by_season[int(season)]
         hs, he = pd.Timestamp(s.holiday_start), pd.Timestamp(s.holiday_end)
         length = (he - hs).days + 1
         if hol:
@@ -118,20 +120,12 @@ class LunarProfile(Forecaster):
         self.y_ = hist.set_index("ds")["y"].reindex(full).to_numpy(dtype=float)
         self.seasons_ = normal_seasons(complete_seasons(hist, cutoff))
         self.growth_ = recent_growth(hist, cutoff)
-        self._hist = hist
 
     def _series(self) -> pd.Series:
         return pd.Series(self.y_, index=pd.date_range(self.start_, periods=len(self.y_)))
 
     def _growth(self, years: int) -> float:
-        cache = self.__dict__.setdefault("_growth_cache", {})
-        if years not in cache:
-            hist = getattr(self, "_hist", None)
-            if hist is None:
-                s = self._series().dropna()
-                hist = self._hist = pd.DataFrame({"ds": s.index, "y": s.to_numpy()})
-            cache[years] = recent_growth(hist, self.cutoff_) ** years
-        return cache[years]
+        return self.growth_ ** years
 
     def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
         s = self._series()
