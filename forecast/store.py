@@ -558,22 +558,13 @@ class Store:
     def data_kind(self, unique_ids: Iterable[str] | str | None = None) -> str:
         """``"sample"`` if every selected row comes from the sample, ``"mixed"`` if some do,
         ``"real"`` otherwise (including when nothing is stored: nothing synthetic)."""
-        found = set(self.sources(unique_ids))
-        if SAMPLE_SOURCE not in found:
-            return "real"
-        return "sample" if found == {SAMPLE_SOURCE} else "mixed"
+        return kind_of_sources(set(self.sources(unique_ids)))
 
     def fingerprint(self, unique_ids: Iterable[str] | str | None = None, end=None) -> str:
         """sha256 over exactly what a model would see: the sorted ``unique_id, ds, y`` of the
         selected series up to ``end`` (inclusive). Sources and load times do not count, so
         re-ingesting or relabelling identical values keeps the fingerprint."""
-        frame = self.read(unique_ids, end=end)
-        h = hashlib.sha256(_FINGERPRINT_VERSION)
-        h.update("\n".join(frame["unique_id"].tolist()).encode("utf-8"))
-        h.update(b"\0")
-        h.update(frame["ds"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("<i8").tobytes())
-        h.update((frame["y"].to_numpy(dtype="float64") + 0.0).astype("<f8").tobytes())
-        return h.hexdigest()
+        return fingerprint_of(self.read(unique_ids, end=end))
 
     def loads(self) -> pd.DataFrame:
         """The audit trail of committed ingests, oldest first."""
@@ -585,6 +576,26 @@ class Store:
         if not self.has_series(unique_id):
             raise NotFound(f"no stored rows for series {unique_id!r}",
                            hint="`chunyun series` lists the stored series; `chunyun ingest FILE` adds rows")
+
+
+def fingerprint_of(frame: pd.DataFrame) -> str:
+    """The data fingerprint of a long frame ``unique_id, ds, y`` (see :meth:`Store.fingerprint`),
+    so a history that never went through a store hashes the same as the stored one."""
+    frame = frame.sort_values(["unique_id", "ds"], kind="stable")
+    h = hashlib.sha256(_FINGERPRINT_VERSION)
+    h.update("\n".join(frame["unique_id"].astype(str).tolist()).encode("utf-8"))
+    h.update(b"\0")
+    h.update(pd.to_datetime(frame["ds"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("<i8").tobytes())
+    h.update((frame["y"].to_numpy(dtype="float64") + 0.0).astype("<f8").tobytes())
+    return h.hexdigest()
+
+
+def kind_of_sources(found: set[str]) -> str:
+    """The data kind of rows from the sources ``found``: ``"sample"`` if the sample is the only
+    one, ``"mixed"`` if it is one of several, ``"real"`` otherwise (also for no sources)."""
+    if SAMPLE_SOURCE not in found:
+        return "real"
+    return "sample" if found == {SAMPLE_SOURCE} else "mixed"
 
 
 def _unit_or_none(unique_id: str) -> str | None:

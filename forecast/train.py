@@ -45,6 +45,7 @@ from forecast.errors import NotReady, Unprocessable
 from forecast.models import BASELINE, make
 from forecast.models.features import day_features
 from forecast.registry import MODES, TOTAL_METRIC, parse_uid
+from forecast.store import fingerprint_of
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
     if cut < history["ds"].min() + pd.Timedelta(days=365):
         raise Unprocessable(f"cutoff {cut.date()} leaves less than a year of history", hint="pick a later --cutoff")
     history = history[history["ds"] <= cut]
-    fingerprint = store.fingerprint(end=cut) if store is not None else _fingerprint(history)
+    fingerprint = store.fingerprint(end=cut) if store is not None else fingerprint_of(history)
     uids = sorted(history["unique_id"].unique())
     parsed = {u: parse_uid(u) for u in uids}  # (region, metric); raises on a series the registry does not know
     data_kind = data_kind_of(history)
@@ -264,17 +265,6 @@ def light_backtest(history: pd.DataFrame, season_fcs: dict, baselines: dict) -> 
     if not frames:
         return pd.DataFrame(columns=metrics.TIDY)
     return metrics.evaluate(pd.concat(frames, ignore_index=True))
-
-
-def _fingerprint(history: pd.DataFrame) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    f = history.sort_values(["unique_id", "ds"])
-    h.update("\n".join(f["unique_id"]).encode())
-    h.update(f["ds"].to_numpy(dtype="datetime64[D]").astype("<i8").tobytes())
-    h.update(f["y"].to_numpy(dtype="<f8").tobytes())
-    return h.hexdigest()
 
 
 def _run(tasks, workers: int, progress: bool, t0: float) -> list:
