@@ -2,7 +2,9 @@
 
 Address and worker count come from ``forecast.settings`` (CHUNYUN_HOST, CHUNYUN_PORT,
 CHUNYUN_WORKERS); the default is 2 x cores + 1 sync workers, at most 8. The app is preloaded:
-the master imports it and loads the current run once, the workers share those pages.
+the master imports the code and builds the app with ``WARM_UP`` off, so it loads no run; each
+worker loads the current run itself after the fork (``post_worker_init``), so every worker holds
+its own copy (a forked copy of pyarrow's thread pools would hang a worker's exit).
 """
 
 import os

@@ -45,7 +45,6 @@ def create_app(config: dict | None = None) -> Flask:
         CHUNYUN=conf,
         MAX_CONTENT_LENGTH=conf["max_body_bytes"],
         TRAIN_TARGET=retrain.DEFAULT_TARGET,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config)
     app.json.ensure_ascii = False

@@ -156,12 +156,13 @@ class RunView:
 
     def summary_json(self, region: str, season: int) -> str:
         """Keyed by the region as asked (江西, jiangxi ...): a hit skips even the alias look-up."""
-        return self.cached(("summary", region, season), lambda: json.dumps(
-            self.run.summary(registry.resolve_region(region), season), ensure_ascii=False))
+        return self.cached(("summary", region, season),
+                           lambda: json.dumps(self.summary(region, season), ensure_ascii=False))
 
     def briefing(self, region: str, season: int, lang: str) -> str:
-        return self.cached(("briefing", region, season, lang), lambda: briefing.briefing(
-            self.run.summary(registry.resolve_region(region), season), lang) + "\n")
+        """The briefing text (no trailing newline), keyed like :meth:`summary_json`."""
+        return self.cached(("briefing", region, season, lang),
+                           lambda: briefing.briefing(self.summary(region, season), lang))
 
     # -- alerts ---------------------------------------------------------------------------------
     def alerts(self, start: date | None, days: int | None, region: str | None, min_level: str | None):
@@ -169,11 +170,8 @@ class RunView:
         region = registry.resolve_region(region) if region else None
         min_level = alerts.parse_level(min_level)
         thresholds = alerts.load_thresholds()
-        if start is None:
-            start, season_days = alerts.default_window(self.run, self.default_season)
-            days = days or season_days
-        days = days or 40
-        key = ("alerts", start, days, region, id(thresholds))
+        start, days = alerts.resolve_window(start, days, self.default_season)
+        key = ("alerts", start, days, region, thresholds.version)
 
         def build():  # every level; min_level only filters the cached answer
             frame = alerts.compute_alerts(self.run.forecasts, start, days, region=region, thresholds=thresholds)
@@ -200,7 +198,6 @@ class Live:
 
     def __init__(self, var_dir):
         self.cache = CurrentRunCache(var_dir)
-        self._run: Run | None = None
         self._view: RunView | None = None
         self._lock = threading.Lock()
 

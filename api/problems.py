@@ -15,7 +15,6 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from api.schemas import route
-from forecast import errors as ferrors
 from forecast.errors import ChunyunError, NotFound
 
 log = logging.getLogger("api")
@@ -29,11 +28,6 @@ class Unauthorized(ChunyunError):
 class Forbidden(ChunyunError):
     status = 403
     title = "Forbidden"
-
-
-class PayloadTooLarge(ChunyunError):
-    status = 413
-    title = "Payload too large"
 
 
 class UnsupportedMediaType(ChunyunError):
@@ -57,11 +51,8 @@ TYPES: dict[str, tuple[int, str, str]] = {
     "not-ready": (503, "Not ready", "No trained run is loaded yet; train one, then retry."),
     "http-error": (400, "HTTP error", "Another HTTP-level error; see `status` and `detail`."),
 }
-_BY_CLASS = {
-    ferrors.InvalidInput: "invalid-input", ferrors.Unprocessable: "unprocessable", ferrors.NotFound: "not-found",
-    ferrors.Conflict: "conflict", ferrors.NotReady: "not-ready", Unauthorized: "unauthorized", Forbidden: "forbidden",
-    PayloadTooLarge: "payload-too-large", UnsupportedMediaType: "unsupported-media-type",
-}
+# The slug follows the status: each ChunyunError class has its own status (InvalidInput 400,
+# Unauthorized 401 ... NotReady 503), and a body over the limit is werkzeug's 413, not a class here.
 _BY_STATUS = {status: slug for slug, (status, _, _) in TYPES.items() if slug != "http-error"}
 _HTTP_HINTS = {
     404: "see GET /openapi.json or /docs for the routes",
@@ -85,10 +76,9 @@ def problem(status: int, title: str, detail: str, hint: str | None = None, slug:
 
 def handle(err: Exception) -> Response:
     if isinstance(err, ChunyunError):
-        slug = next((s for cls, s in _BY_CLASS.items() if isinstance(err, cls)), None)
         headers = {"WWW-Authenticate": 'Bearer realm="chunyun"'} if isinstance(err, Unauthorized) else None
         status = err.status if 400 <= err.status < 600 else 400
-        return problem(status, err.title, err.detail, err.hint, slug, headers, **err.extra)
+        return problem(status, err.title, err.detail, err.hint, None, headers, **err.extra)
     if isinstance(err, HTTPException) and err.code is not None:
         code = err.code
         headers = {}

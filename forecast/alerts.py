@@ -19,7 +19,7 @@ the forecast's median and its 80 % and 95 % bounds (:func:`exceedance_probabilit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,7 @@ RULES: tuple[str, ...] = ("level", "p90", "top3", "jump")
 COLUMNS = ["date", "unique_id", "region", "metric", "rule", "level", "yhat", "yhat_lower", "yhat_upper",
            "threshold", "probability", "message_zh", "message_en"]
 MAX_DAYS = 400
+DEFAULT_DAYS = 40  # the window length when a first day is given without a number of days
 
 Z80 = 1.2815515655446004  # standard normal quantile of 0.90: the 80 % interval's upper bound
 Z95 = 1.959963984540054  # ... of 0.975: the 95 % interval's upper bound
@@ -59,6 +60,20 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
+def at_least(frame: pd.DataFrame, level: str | None) -> pd.DataFrame:
+    """The alerts in ``frame`` at ``level`` or above (all of them for None)."""
+    if level is None or frame.empty:
+        return frame
+    return frame[frame["level"].map(level_rank) >= level_rank(level)].reset_index(drop=True)
+
+
+def check_days(days) -> int:
+    """``days`` when it is a whole number from 1 to :data:`MAX_DAYS`; Unprocessable otherwise."""
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or not 1 <= days <= MAX_DAYS:
+        raise Unprocessable(f"days {days!r} is out of range", hint=f"ask for 1 to {MAX_DAYS} days")
+    return days
+
+
 # ---------------------------------------------------------------------------------------------
 # thresholds
 
@@ -75,6 +90,9 @@ class Thresholds:
     defaults: SeriesRules
     series: dict[str, SeriesRules]
     source: str = "<dict>"
+    # hashable and equal for equal file contents as loaded: ``(path, mtime_ns)`` from
+    # load_thresholds (None when built from a dict); a cache key, unlike id() which can be reused
+    version: tuple[str, int] | None = field(default=None, compare=False)
 
     def for_series(self, unique_id: str) -> SeriesRules:
         return self.series.get(unique_id, self.defaults)
@@ -156,7 +174,7 @@ def _load_cached(path: str, mtime: int) -> Thresholds:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise Unprocessable(f"alert thresholds {path} are not valid YAML: {err}", hint="fix the file") from None
-    return Thresholds.from_dict(doc or {}, path)
+    return replace(Thresholds.from_dict(doc or {}, path), version=(path, mtime))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,8 +320,7 @@ def compute_alerts(forecasts_frame: pd.DataFrame, start, days: int, region: str 
         start = pd.Timestamp(start).normalize()
     except (ValueError, TypeError):
         raise InvalidInput(f"start {start!r} is not a date", hint="use YYYY-MM-DD") from None
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or not 1 <= days <= MAX_DAYS:
-        raise Unprocessable(f"days {days!r} is out of range", hint=f"ask for 1 to {MAX_DAYS} days")
+    check_days(days)
     end = start + pd.Timedelta(days=int(days) - 1)
     min_level = parse_level(min_level)
     region = registry.resolve_region(region) if region else None
@@ -404,28 +421,41 @@ def latest_season(run) -> int:
     return calendar.season_of(run.forecasts["ds"].max())
 
 
-def default_window(run, season: int | None = None) -> tuple[date, int]:
-    """The Chunyun window of ``season`` (default: the run's latest) as ``(start, days)``."""
+def default_window(run=None, season: int | None = None) -> tuple[date, int]:
+    """The Chunyun window of ``season`` (default: ``run``'s latest) as ``(start, days)``."""
     from forecast import calendar
 
+    if not season and run is None:
+        raise TypeError("default_window needs a season or a run")
     s = calendar.season(season or latest_season(run))
     return s.chunyun_start, (s.chunyun_end - s.chunyun_start).days + 1
+
+
+def resolve_window(start, days: int | None, season: int | None = None, *, run=None) -> tuple:
+    """The ``(start, days)`` an alerts question asks about, the one rule for the API, the CLI and the page.
+
+    Without ``start``: the Chunyun window of ``season`` (default: ``run``'s latest season), ``days``
+    overriding its length. With ``start``: ``days``, else :data:`DEFAULT_DAYS`. ``days`` is not
+    checked here (:func:`check_days`).
+    """
+    if start is None:
+        start, season_days = default_window(run, season)
+        return start, days or season_days
+    return start, days or DEFAULT_DAYS
 
 
 def run_alerts(run, start=None, days: int | None = None, region: str | None = None, min_level: str | None = None,
                thresholds: Thresholds | None = None) -> pd.DataFrame:
     """:func:`compute_alerts` on ``run``'s forecasts; ``start``/``days`` default to its latest Chunyun window."""
-    if start is None:
-        start, default_days = default_window(run)
-        days = days or default_days
-    return compute_alerts(run.forecasts, start, days or 40, region=region, min_level=min_level, thresholds=thresholds)
+    start, days = resolve_window(start, days, run=run)
+    return compute_alerts(run.forecasts, start, days, region=region, min_level=min_level, thresholds=thresholds)
 
 
 def fail_level_reached(alerts: pd.DataFrame, level: str) -> bool:
     """True when an alert at ``level`` or above is in ``alerts`` (``--fail-on``)."""
-    level = parse_level(level)
-    return bool(len(alerts)) and bool((alerts["level"].map(level_rank) >= level_rank(level)).any())
+    return bool(len(alerts)) and not at_least(alerts, parse_level(level)).empty
 
 
 __all__ = ["LEVELS", "RULES", "compute_alerts", "run_alerts", "exceedance_probability", "load_thresholds",
-           "Thresholds", "parse_level", "fail_level_reached"]
+           "Thresholds", "parse_level", "fail_level_reached", "at_least", "check_days", "default_window",
+           "resolve_window"]

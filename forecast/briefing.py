@@ -135,7 +135,8 @@ def briefing(summary: dict, lang: str = "zh") -> str:
     return _briefing_zh(summary) if lang == "zh" else _briefing_en(summary)
 
 
-def _peak_p(m: dict) -> float | None:
+def peak_p(m: dict) -> float | None:
+    """The probability that ``m``'s peak day is the season's busiest (from ``peak_probabilities``), or None."""
     for item in m.get("peak_probabilities") or []:
         if str(item.get("date"))[:10] == str(m.get("peak_date"))[:10]:
             return item.get("p")
@@ -181,7 +182,7 @@ def _briefing_zh(s: dict) -> str:
             sentence += f"，日均{zh_amount(hw['daily_avg'], hw['unit'])}"
         if hw.get("peak_date"):
             sentence += f"，{zh_date(hw['peak_date'])}将出现峰值，流量为{zh_floor(hw['peak_value'], hw['unit'])}"
-            p = _peak_p(hw)
+            p = peak_p(hw)
             if p is not None:
                 sentence += f"（该日为峰值日的概率约{round(100 * p)}%）"
         parts.append(sentence + "。")
@@ -233,7 +234,7 @@ def _briefing_en(s: dict) -> str:
             sentence += f", {en_amount(hw['daily_avg'], hw['unit'])} a day on average"
         if hw.get("peak_date"):
             sentence += f", peaking on {en_date(hw['peak_date'])} at {en_amount(hw['peak_value'], hw['unit'])}"
-            p = _peak_p(hw)
+            p = peak_p(hw)
             if p is not None:
                 sentence += f" (probability that this is the peak day: about {round(100 * p)}%)"
         parts.append(sentence + ".")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar, registry
-from forecast.alerts import LEVEL_ZH
+from forecast.alerts import LEVEL_ZH, level_rank
 from forecast.registry import METRICS, TOTAL_METRIC
 
 log = logging.getLogger(__name__)
@@ -330,7 +330,7 @@ def alert_days(alerts: pd.DataFrame) -> pd.DataFrame:
     """The highest alert per series and day, counts in 万, for display."""
     if alerts.empty:
         return pd.DataFrame(columns=["date", "metric", "level", "rules", "yhat", "P(exceed)", "message_zh"])
-    a = alerts.assign(_rank=alerts["level"].map(("blue", "yellow", "orange", "red").index))
+    a = alerts.assign(_rank=alerts["level"].map(level_rank))
     rules = a.groupby(["date", "unique_id"])["rule"].agg(lambda r: "+".join(sorted(set(r))))
     top = a.sort_values("_rank", ascending=False).drop_duplicates(["date", "unique_id"]).set_index(["date", "unique_id"])
     top["rules"] = rules
@@ -481,7 +481,7 @@ def forecast_panel(ax, fc, history: pd.DataFrame | None = None, published: dict 
     if alerts is not None and len(alerts):
         a = alerts[alerts["unique_id"] == fc.unique_id]
         if len(a):
-            a = a.assign(_r=a["level"].map(("blue", "yellow", "orange", "red").index)).sort_values("_r")
+            a = a.assign(_r=a["level"].map(level_rank)).sort_values("_r")
             a = a.drop_duplicates("date", keep="last")
             ymin = ax.get_ylim()[0]
             for level in LEVEL_COLOURS:

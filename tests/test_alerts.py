@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,59 @@ def test_bad_arguments():
     assert alerts.parse_level("红色") == "red" and alerts.parse_level("黄") == "yellow"
 
 
+def test_the_window_rule_and_the_days_check():
+    from forecast import calendar
+
+    s = calendar.season(2026)
+    length = (s.chunyun_end - s.chunyun_start).days + 1
+    assert alerts.default_window(season=2026) == (s.chunyun_start, length)
+    assert alerts.resolve_window(None, None, 2026) == (s.chunyun_start, length)
+    assert alerts.resolve_window(None, 7, 2026) == (s.chunyun_start, 7)
+    assert alerts.resolve_window("2026-01-20", None, 2026) == ("2026-01-20", alerts.DEFAULT_DAYS)
+    assert alerts.resolve_window("2026-01-20", 5) == ("2026-01-20", 5)
+    with pytest.raises(TypeError):
+        alerts.resolve_window(None, None)  # neither a season nor a run
+    assert alerts.check_days(1) == 1 and alerts.check_days(alerts.MAX_DAYS) == alerts.MAX_DAYS
+    for bad in (0, -3, alerts.MAX_DAYS + 1, True, 2.0):
+        with pytest.raises(Unprocessable, match="out of range"):
+            alerts.check_days(bad)
+
+
+def test_at_least_and_fail_level():
+    out = alerts.compute_alerts(frame([1_800_000, 2_100_000, 2_500_000]), "2026-02-02", 3, thresholds=ONLY_ABSOLUTE)
+    assert list(alerts.at_least(out, None)["level"]) == ["yellow", "orange", "red"]
+    assert list(alerts.at_least(out, "orange")["level"]) == ["orange", "red"]
+    assert alerts.fail_level_reached(out, "红") and not alerts.fail_level_reached(out.iloc[:2], "red")
+    assert not alerts.fail_level_reached(out.iloc[:0], "blue")
+
+
+def test_thresholds_version_follows_the_file(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    path.write_text(f"series:\n  {JX_HW}:\n    absolute: {{red: 2400000}}\n", encoding="utf-8")
+    first = alerts.load_thresholds(path)
+    assert first.version == (str(path), path.stat().st_mtime_ns) and hash(first.version)
+    assert alerts.load_thresholds(path).version == first.version
+    path.write_text(f"series:\n  {JX_HW}:\n    absolute: {{red: 3000000}}\n", encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, first.version[1] + 1_000_000))
+    second = alerts.load_thresholds(path)
+    assert second.version != first.version and second.for_series(JX_HW).absolute == {"red": 3_000_000}
+    assert ONLY_ABSOLUTE.version is None
+
+
+def test_endpoint_answers_from_changed_thresholds(client, tmp_path, monkeypatch):
+    path = tmp_path / "alerts.yaml"
+    path.write_text(f"series:\n  {JX_HW}:\n    absolute: {{red: 2400000}}\n", encoding="utf-8")
+    monkeypatch.setattr(alerts, "default_path", lambda: path)
+    query = {"region": "jiangxi", "min_level": "red"}
+    before = client.get("/v1/alerts", query_string=query).get_json()["alerts"]
+    assert before and {a["unique_id"] for a in before} == {JX_HW}
+    path.write_text(f"series:\n  {JX_HW}:\n    absolute: {{red: 1000000000}}\n", encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert client.get("/v1/alerts", query_string=query).get_json()["alerts"] == []
+
+
 def test_the_synthetic_run_raises_red_where_it_exceeds_red(run_dir):
     run = runs.Run.open(run_dir)
     out = alerts.run_alerts(run, region="jiangxi")
@@ -178,6 +232,13 @@ def test_cli_text_and_csv(run_dir, capsys):
 def test_cli_without_a_run(var_dir, capsys):
     assert main(["alerts"]) == 2
     assert "no trained run" in capsys.readouterr().err
+
+
+def test_cli_cutoff_checks_days_before_fitting(var_dir, capsys):
+    """An out-of-range --days is refused before the store is read or any series fitted."""
+    assert main(["alerts", "--cutoff", "2025-01-31", "--days", "401"]) == 2
+    err = capsys.readouterr().err
+    assert "days 401 is out of range" in err and "no stored series" not in err
 
 
 @pytest.mark.slow

@@ -250,6 +250,13 @@ def test_data_kind(store):
     assert store.sources() == ["sample", "upload.csv"]
 
 
+def test_kind_of_sources():
+    assert store_mod.kind_of_sources(set()) == "real"
+    assert store_mod.kind_of_sources({"upload.csv"}) == "real"
+    assert store_mod.kind_of_sources({"sample"}) == "sample"
+    assert store_mod.kind_of_sources({"sample", "upload.csv"}) == "mixed"
+
+
 def test_delete_source(store):
     store.write(BASE)
     store.write(obs([(CARS, "2025-01-14", 1)], source="b"))

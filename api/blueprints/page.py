@@ -19,8 +19,7 @@ LEVEL_COLOURS = {"blue": "#1f6fd1", "yellow": "#d9a400", "orange": "#e8700a", "r
 def _metric_row(name: str, m: dict) -> dict:
     meta = registry.METRICS[name]
     unit = m.get("unit") or meta.unit
-    p_peak = next((i.get("p") for i in m.get("peak_probabilities") or []
-                   if str(i.get("date"))[:10] == str(m.get("peak_date"))[:10]), None)
+    p_peak = briefing.peak_p(m)
     return {
         "metric": name, "zh": meta.zh, "en": meta.en, "is_mode": meta.is_mode,
         "total": briefing.zh_amount(m.get("total"), unit),
@@ -33,6 +32,25 @@ def _metric_row(name: str, m: dict) -> dict:
         "p_peak": "—" if p_peak is None else f"{round(100 * p_peak)}%",
         "model": m.get("model") or "—",
     }
+
+
+def _alert_marks(view, season: int, region: str, uid: str, lang: str) -> list[dict]:
+    """One marker per day with alerts for ``uid`` in ``season``'s Chunyun window: the highest level,
+    its colour, the rules and the first message. Cached per run like the alerts they come from."""
+    start, days = alerts.default_window(season=season)
+    version = alerts.load_thresholds().version
+
+    def build() -> list[dict]:
+        _, _, frame, _ = view.alerts(start, days, region, None)
+        marks = []
+        for day, g in frame[frame["unique_id"] == uid].groupby("date", sort=True):
+            top = max(g["level"], key=alerts.level_rank)
+            marks.append({"date": day.date().isoformat(), "level": top, "colour": LEVEL_COLOURS[top],
+                          "rules": sorted(set(g["rule"])),
+                          "message": g.iloc[0]["message_zh" if lang == "zh" else "message_en"]})
+        return marks
+
+    return view.cached(("page-alerts", start, days, region, version, uid, lang), build)
 
 
 @route(bp, "page")
@@ -54,15 +72,7 @@ def index():
     if uid in view.series:
         sf = view.series[uid]
         i, j = sf.span(s.chunyun_start.isoformat(), s.chunyun_end.isoformat())
-        days = (s.chunyun_end - s.chunyun_start).days + 1
-        _, _, frame, _ = view.alerts(s.chunyun_start, days, region, None)
-        rows = frame[frame["unique_id"] == uid]
-        marks = []
-        for day, g in rows.groupby("date", sort=True):
-            top = max(g["level"], key=alerts.level_rank)
-            marks.append({"date": day.date().isoformat(), "level": top, "colour": LEVEL_COLOURS[top],
-                          "rules": sorted(set(g["rule"])),
-                          "message": g.iloc[0]["message_zh" if lang == "zh" else "message_en"]})
+        marks = _alert_marks(view, season, region, uid, lang)
         lo95, hi95 = sf.bounds.get(95, (sf.yhat, sf.yhat))
         lo80, hi80 = sf.bounds.get(80, (sf.yhat, sf.yhat))
         meta = registry.METRICS[metric]
@@ -87,5 +97,5 @@ def index():
         regions=regions, metric=metric, metrics=list(registry.METRICS), metric_names=registry.METRICS, lang=lang,
         table=table, chart=chart, alert_rows=alert_rows, data_kind=data_kind, run_id=view.id,
         cutoff=summary.get("cutoff") or view.manifest.get("cutoff"), window=(s.chunyun_start, s.chunyun_end),
-        text=briefing.briefing(summary, lang), region_names=registry.regions(),
+        text=view.briefing(region, season, lang), region_names=registry.regions(),
     )

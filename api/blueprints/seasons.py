@@ -14,5 +14,5 @@ def season_summary(season: str):
     q = params("season_summary", path={"season": season})
     region = q.get("region", "national")
     if q["format"] == "text":
-        return text_response(live().briefing(region, q["season"], q["lang"]))
+        return text_response(live().briefing(region, q["season"], q["lang"]) + "\n")
     return json_response(live().summary_json(region, q["season"]))

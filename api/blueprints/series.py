@@ -7,16 +7,12 @@ from api.schemas import route
 from api.validation import params
 from forecast import registry
 from forecast.errors import NotReady
+from forecast.store import kind_of_sources
 
 bp = Blueprint("series", __name__)
 
 COLUMNS = ["unique_id", "region", "metric", "unit", "display_unit", "name_zh", "name_en", "data_kind", "in_run",
            "model", "history_start", "history_end", "observations"]
-
-
-def _kind(sources: str) -> str:
-    found = set(filter(None, sources.split(";")))
-    return "real" if "sample" not in found else ("sample" if found == {"sample"} else "mixed")
 
 
 @route(bp, "list_series")
@@ -41,7 +37,8 @@ def list_series():
         rows.append({
             "unique_id": uid, "region": reg, "metric": metric, "unit": meta.unit, "display_unit": meta.display_unit,
             "name_zh": f"{registry.regions()[reg].zh}{meta.zh}", "name_en": f"{registry.regions()[reg].en} {meta.en}",
-            "data_kind": _kind(s.sources) if s is not None else None, "in_run": uid in in_run,
+            "data_kind": kind_of_sources(set(filter(None, s.sources.split(";")))) if s is not None else None,
+            "in_run": uid in in_run,
             "model": models.get(uid) if isinstance(models, dict) else None,
             "history_start": s.first_ds.date().isoformat() if s is not None else None,
             "history_end": s.last_ds.date().isoformat() if s is not None else None,

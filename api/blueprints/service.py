@@ -71,9 +71,14 @@ def docs():
 
 @bp.get("/docs/openapi-3.0.json", provide_automatic_options=False)
 def openapi_json_30():
-    """The same document in OpenAPI 3.0 spelling: the bundled Swagger UI (4.x) cannot read 3.1."""
-    doc = openapi_30(json.loads(current_app.extensions["chunyun.openapi"]))
-    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/json")
+    """The same document in OpenAPI 3.0 spelling: the bundled Swagger UI (4.x) cannot read 3.1.
+
+    Converted on the first request and kept in the app (the 3.1 document is fixed at start-up)."""
+    body = current_app.extensions.get("chunyun.openapi30")
+    if body is None:
+        doc = openapi_30(json.loads(current_app.extensions["chunyun.openapi"]))
+        body = current_app.extensions.setdefault("chunyun.openapi30", json.dumps(doc, ensure_ascii=False))
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/docs/static/<name>", provide_automatic_options=False)

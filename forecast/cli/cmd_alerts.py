@@ -55,8 +55,8 @@ def _live_forecasts(cutoff, start, days, region) -> tuple[pd.DataFrame, str]:
     for uid in uids:
         log.info("alerts: forecasting %s from data up to %s", uid, cutoff.date())
         chunk = lo
-        while chunk <= hi:  # the engine answers at most 400 days at a time
-            last = min(hi, chunk + pd.Timedelta(days=399))
+        while chunk <= hi:  # the engine answers at most engine.MAX_RANGE_DAYS days at a time
+            last = min(hi, chunk + pd.Timedelta(days=engine.MAX_RANGE_DAYS - 1))
             frames.append(engine.forecast_series(history, uid, start=chunk, end=last, cutoff=cutoff, as_of=cutoff,
                                                  all_levels=True))
             chunk = last + pd.Timedelta(days=1)
@@ -82,36 +82,20 @@ def alerts_for(args):
     alerts.parse_level(args.fail_on)
     if cutoff is None:
         run = runs.current_run()
-        if start is None:
-            start, season_days = alerts.default_window(run)
-            days = args.days or season_days
-        else:
-            days = args.days or 40
+        start, days = alerts.resolve_window(start, args.days, run=run)
         frame = alerts.run_alerts(run, start, days, region=region)
         meta = {"run_id": run.id, "data_kind": run.manifest.get("data_kind")}
     else:
         from forecast import calendar
 
-        if start is None:
-            s = calendar.season(calendar.season_of(cutoff))
-            start, days = s.chunyun_start, args.days or (s.chunyun_end - s.chunyun_start).days + 1
-        else:
-            days = args.days or 40
+        start, days = alerts.resolve_window(start, args.days, calendar.season_of(cutoff))
+        alerts.check_days(days)  # before fitting every series, not after
         forecasts, data_kind = _live_forecasts(cutoff, start, days, region)
         frame = alerts.compute_alerts(forecasts, start, days, region=region)
         meta = {"run_id": None, "cutoff": cutoff.date().isoformat(), "data_kind": data_kind}
     envelope = {**meta, "from": pd.Timestamp(start).date().isoformat(), "days": days, "region": region,
                 "min_level": min_level}
     return envelope, frame
-
-
-def at_least(frame, level):
-    """The alerts at ``level`` or above (all of them for None)."""
-    from forecast import alerts
-
-    if level is None or frame.empty:
-        return frame
-    return frame[frame["level"].map(alerts.level_rank) >= alerts.level_rank(level)].reset_index(drop=True)
 
 
 def _text(frame, envelope) -> str:
@@ -136,7 +120,7 @@ def run(args) -> int:
     from forecast.cli.output import frame_records
 
     envelope, everything = alerts_for(args)
-    frame = at_least(everything, envelope["min_level"])
+    frame = alerts.at_least(everything, envelope["min_level"])
     if args.fmt == "json":
         sys.stdout.write(to_json({**envelope, "alerts": frame_records(frame)}) + "\n")
     else:

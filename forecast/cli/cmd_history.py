@@ -28,7 +28,7 @@ def resolve_uid(value: str) -> str:
     if len(parts) != 2:
         raise NotFound(f"unknown series {value!r}",
                        hint="a series is named region/metric, e.g. jiangxi/highway_exit_vehicles")
-    return f"{registry.resolve_region(parts[0])}/{registry.resolve_metric(parts[1])}"
+    return registry.make_uid(*parts)
 
 
 def run(args) -> int:
