@@ -103,7 +103,7 @@ def test_fit_validates_its_input():
     bad.loc[3, "y"] = -1
     with pytest.raises(InvalidInput):
         model.fit(bad)
-    assert set(MODELS) == {"prophet", "sm_regression", "hybrid", "lunar_profile"}
+    assert set(MODELS) == {"prophet", "sm_regression", "hybrid", "lunar_profile", "lunar_real", "real_anchored", "real_blend"}
 
 
 def test_lunar_alignment_puts_last_holiday_day_on_last_holiday_day():

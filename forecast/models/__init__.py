@@ -8,6 +8,9 @@
 | ``sm_regression`` | :class:`~forecast.models.sm_model.CalendarRegression` | ridge regression on the calendar + AR(1) errors (statsmodels SARIMAX) |
 | ``hybrid`` | :class:`~forecast.models.hybrid.HybridDaily` | the regression blended with a 3-season lunar-aligned profile in the travel window |
 | ``lunar_profile`` | :class:`~forecast.models.profile.LunarProfile` | the domain's seasonal naive: last normal season, lunar-aligned, times growth |
+| ``lunar_real`` | :class:`~forecast.models.realshape.LunarReal` | the naive on real data: the last real season day for day on the lunar calendar |
+| ``real_anchored`` | :class:`~forecast.models.realshape.RealAnchored` | the last real season warped between lunar and holiday anchors |
+| ``real_blend`` | :class:`~forecast.models.realshape.RealBlend` | the anchored real season blended with the hybrid |
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from forecast.models.base import JSON_VERSION, Forecaster
 from forecast.models.hybrid import HybridDaily
 from forecast.models.profile import LunarProfile
 from forecast.models.prophet_model import ProphetDaily
+from forecast.models.realshape import LunarReal, RealAnchored, RealBlend
 from forecast.models.sm_model import CalendarRegression
 
-MODELS: dict[str, type[Forecaster]] = {cls.name: cls for cls in (ProphetDaily, CalendarRegression, HybridDaily, LunarProfile)}
+MODELS: dict[str, type[Forecaster]] = {cls.name: cls for cls in (ProphetDaily, CalendarRegression, HybridDaily, LunarProfile,
+                                                                LunarReal, RealAnchored, RealBlend)}
 BASELINE = LunarProfile.name
 
 

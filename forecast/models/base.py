@@ -42,12 +42,18 @@ def z_of(level: int) -> float:
 
 
 def check_history(history: pd.DataFrame) -> pd.DataFrame:
-    """A clean ``ds, y`` frame: one series, daily dates at midnight, sorted, no duplicates."""
+    """A clean ``ds, y`` frame: one series, daily dates at midnight, sorted, no duplicates.
+
+    An optional boolean ``real`` column (False for sample rows) is kept for the models that learn
+    from real seasons only (:mod:`forecast.models.realshape`); the others ignore it.
+    """
     if not isinstance(history, pd.DataFrame) or not {"ds", "y"} <= set(history.columns):
         raise InvalidInput("history must be a frame with columns ds and y", hint="pass a long frame unique_id, ds, y")
     if "unique_id" in history.columns and history["unique_id"].nunique() > 1:
         raise InvalidInput("history holds more than one series", hint="fit one unique_id at a time")
     out = pd.DataFrame({"ds": pd.to_datetime(history["ds"]).dt.normalize(), "y": pd.to_numeric(history["y"], errors="coerce")})
+    if "real" in history.columns:  # optional: True where the value is published or the user's, not the sample
+        out["real"] = history["real"].astype(bool).to_numpy()
     out = out.dropna(subset=["y"]).sort_values("ds")
     if out["ds"].duplicated().any():
         raise InvalidInput("history has duplicate dates", hint="one row per ds")

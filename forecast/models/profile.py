@@ -118,8 +118,17 @@ class LunarProfile(Forecaster):
         self.start_ = hist["ds"].min()
         full = pd.date_range(self.start_, cutoff)
         self.y_ = hist.set_index("ds")["y"].reindex(full).to_numpy(dtype=float)
-        self.seasons_ = normal_seasons(complete_seasons(hist, cutoff))
+        self.seasons_ = self._template_seasons(hist, cutoff)
         self.growth_ = recent_growth(hist, cutoff)
+
+    def _template_seasons(self, hist: pd.DataFrame, cutoff: pd.Timestamp) -> list[int]:
+        return normal_seasons(complete_seasons(hist, cutoff))
+
+    def _aligned(self, targets: pd.DatetimeIndex, template: int) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex, np.ndarray]:
+        """For each target day, two template days and the weight of the second (0: the first alone),
+        so that a subclass can place a target day between two template days."""
+        src = aligned_dates(targets, template)
+        return src, src, np.zeros(len(targets))
 
     def _series(self) -> pd.Series:
         return pd.Series(self.y_, index=pd.date_range(self.start_, periods=len(self.y_)))
@@ -140,8 +149,12 @@ class LunarProfile(Forecaster):
                 continue
             values = []
             for tmpl in usable:
-                src = aligned_dates(idx[rows], tmpl)
-                values.append(s.reindex(src).to_numpy() * self._growth(int(season - tmpl)))
+                first, second, w = self._aligned(idx[rows], tmpl)
+                a = s.reindex(first).to_numpy()
+                if w.any():
+                    b = s.reindex(second).to_numpy()
+                    a = np.where(w > 0, np.exp((1 - w) * np.log(np.maximum(a, 1e-9)) + w * np.log(np.maximum(b, 1e-9))), a)
+                values.append(a * self._growth(int(season - tmpl)))
             out[rows] = np.nanmean(np.vstack(values), axis=0) if len(values) > 1 else values[0]
         # everything else (and window days without a template): same weekday k x 52 weeks earlier
         for k in range(1, 12):
