@@ -468,6 +468,18 @@ class Store:
         }
         return int(conn.execute(loads.insert().values(**row).returning(loads.c.id)).scalar_one())
 
+    def delete_rows(self, frame: pd.DataFrame, source: str) -> int:
+        """Delete the rows at the series and days of ``frame`` that came from ``source``; returns how many."""
+        keys = [{"k_uid": str(u), "k_ds": pd.Timestamp(d).date(), "k_src": str(source)}
+                for u, d in zip(frame["unique_id"], frame["ds"], strict=True)]
+        if not keys:
+            return 0
+        stmt = observations.delete().where(observations.c.unique_id == sa.bindparam("k_uid"),
+                                           observations.c.ds == sa.bindparam("k_ds"),
+                                           observations.c.source == sa.bindparam("k_src"))
+        with self.engine.connect().execution_options(chunyun_write=True) as conn, conn.begin():
+            return conn.execute(stmt, keys).rowcount
+
     def delete_source(self, source: str) -> int:
         """Delete every row that came from ``source``; returns how many."""
         with self.engine.connect().execution_options(chunyun_write=True) as conn, conn.begin():

@@ -1,7 +1,8 @@
 """``chunyun prepare``: make a fresh checkout ready to serve (what ``make run`` and ``make test`` call).
 
-Idempotent: builds the sample if its file is missing, loads it into the store if the store has
-no sample rows, and trains a run if there is no current one. Each step says what it did on stderr.
+Idempotent: builds the sample if its file is missing, loads the published real days and the sample
+where nothing real is (:func:`forecast.defaults.load_defaults`), and trains a run if there is no
+current one (or when the load changed the store). Each step says what it did on stderr.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ log = logging.getLogger(__name__)
 def register(sub) -> None:
     parser = sub.add_parser("prepare", help="build the default sample, load it, train a run (each only if missing)")
     parser.add_argument("--force-train", action="store_true", help="train a new run even if one is current")
+    parser.add_argument("--include-uncertain", action="store_true",
+                        help="also load published days whose only copy is marked UNCERTAIN (never by default)")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from forecast import runs, sample
+    from forecast import defaults, runs, sample
     from forecast.errors import NotReady
     from forecast.store import Store
 
@@ -27,14 +30,14 @@ def run(args) -> int:
         log.info("prepare: generating the sample history into %s", path.parent)
         sample.write_sample(path.parent)
     store = Store()
-    if "sample" not in store.sources():
-        result = store.write(sample.load_sample(path))
-        log.info("prepare: loaded the sample into the store (%d rows)", result.inserted)
-    else:
-        log.info("prepare: the store already holds the sample")
+    loaded = defaults.load_defaults(store, include_uncertain=args.include_uncertain)
+    log.info("prepare: stored %d sample rows and %d real rows (%d sample rows replaced by real ones, %d real rows "
+             "left out because the store holds another value)", loaded.sample, loaded.real, loaded.replaced_sample,
+             loaded.conflicts)
+    changed = loaded.sample + loaded.real + loaded.replaced_sample > 0
     try:
         live = runs.current_run()
-        if not args.force_train:
+        if not args.force_train and not changed:
             log.info("prepare: current run %s", live.id)
             return 0
     except NotReady:

@@ -1,0 +1,60 @@
+"""The embedded default data: the published real days, and the sample only where nothing real is.
+
+``chunyun prepare`` loads both through :func:`load_defaults`. Real wins: for a series and a day
+with a published value (:func:`forecast.realdays.real_observations`: the ministry's completed
+daily figures of 2024 and 2025 and the holiday days, each row's ``source`` naming its reference
+figure) the sample stores nothing. A store that already holds the sample at such a key has that
+row replaced by the real one (deleted, then the real row written); a row of the user's own is
+never overwritten (it is reported as a conflict instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from forecast import provenance, realdays, sample
+from forecast.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Loaded:
+    """What :func:`load_defaults` stored: rows written per kind, and real rows left as conflicts."""
+
+    sample: int = 0
+    real: int = 0
+    replaced_sample: int = 0
+    conflicts: int = 0
+
+
+def _keys(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([frame["unique_id"].astype(str), pd.to_datetime(frame["ds"])])
+
+
+def real_wins(sample_rows: pd.DataFrame, real_rows: pd.DataFrame) -> pd.DataFrame:
+    """The sample rows whose series and day have no real row."""
+    if real_rows.empty:
+        return sample_rows
+    return sample_rows[~_keys(sample_rows).isin(_keys(real_rows))].reset_index(drop=True)
+
+
+def load_defaults(store: Store, include_uncertain: bool = False) -> Loaded:
+    """Load the real days and the sample (where nothing real is) into ``store``; idempotent."""
+    real = realdays.real_observations(include_uncertain=include_uncertain)
+    out = Loaded()
+    if provenance.SAMPLE not in store.sources():
+        path = sample.sample_dir() / sample.SAMPLE_FILE
+        out.sample = store.write(real_wins(sample.load_sample(path), real)).inserted
+    if real.empty:
+        return out
+    stored = store.read(sorted(real["unique_id"].unique()), sources=[provenance.SAMPLE])
+    over_sample = _keys(real).isin(_keys(stored))
+    if over_sample.any():  # the sample may equal a pinned real day: relabel it too, not only changed values
+        out.replaced_sample = store.delete_rows(real[over_sample], provenance.SAMPLE)
+    result = store.write(real)
+    out.real, out.conflicts = result.inserted, len(result.conflicts)
+    return out
