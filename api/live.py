@@ -185,6 +185,12 @@ class RunView:
         return start, days, frame, records
 
     # -- backtests ------------------------------------------------------------------------------
+    def scorecard(self, season: int | None, uid: str | None) -> dict:
+        from forecast import scorecard
+
+        card = self.cached(("scorecard",), lambda: self.run.scorecard)
+        return {"run_id": self.id, **scorecard.select(card, season, uid)}
+
     def backtest(self, uid: str | None):
         frame = self.cached(("backtest",), lambda: self.run.backtest)
         if uid is not None:

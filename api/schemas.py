@@ -117,6 +117,8 @@ COMPONENTS: dict[str, dict] = {
             "daily_avg": NNUM, "peak_date": NSTR, "peak_value": NNUM,
             "peak_probabilities": {"type": "array", "items": {"type": "object", "properties": {"date": STR, "p": NNUM}}},
             "p_record": NNUM, "model": NSTR,
+            "history_kind": {**NSTR, "description": "real, mixed or sample: the rows the forecast was fitted on."},
+            "actuals_kind": {**NSTR, "description": "real, mixed or sample: the season's own rows (null: none yet)."},
         },
     },
     "Summary": {
@@ -124,6 +126,7 @@ COMPONENTS: dict[str, dict] = {
         "description": "The summary contract (docs/ARCHITECTURE.md): totals in base units, 80 % intervals.",
         "properties": {
             "region": STR, "season": {"type": ["integer", "string"]}, "cutoff": NSTR, "data_kind": NSTR, "run_id": NSTR,
+            "actuals_kind": NSTR,
             "metrics": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/MetricSummary"}},
         },
     },
@@ -148,6 +151,18 @@ COMPONENTS: dict[str, dict] = {
     "BacktestRow": {"type": "object", "properties": {"unique_id": STR, "season": {}, "model": STR, "metric": STR, "value": NNUM}},
     "BacktestList": {"type": "object", "required": ["run_id", "rows"],
                      "properties": {"run_id": STR, "rows": {"type": "array", "items": {"$ref": "#/components/schemas/BacktestRow"}}}},
+    "Scorecard": {
+        "type": "object", "required": ["run_id", "real"],
+        "description": "Every model against the real published days (forecast/scorecard.py): `real` (one row per "
+                       "series, season and model: daily MAPE and 80% coverage on real days, the naive at the model's "
+                       "total, season total, peak), `official` (published season-ahead forecasts), `estimates` (the "
+                       "ministry's same-day estimates against its completed figures), `nowcast` (after 10/20/30 days), "
+                       "`one_day_ahead`, `vintages` (the revision trail), `selection` (the model chosen per series and "
+                       "season, and why) and `sample` (backtest metrics on sample seasons, labelled sample).",
+        "properties": {"run_id": STR, **{name: {"type": "array", "items": {"type": "object"}} for name in
+                                         ("real", "official", "estimates", "nowcast", "one_day_ahead", "vintages", "sample")},
+                       "selection": {"type": "object"}},
+    },
     "Run": {
         "type": "object", "required": ["run_id"],
         "description": "A run's manifest (see forecast/runs.py), with `current` marking the live one.",
@@ -305,6 +320,13 @@ OPERATIONS: dict[str, dict] = {
         "summary": "The current run's backtest metrics (tidy: unique_id, season, model, metric, value).",
         "parameters": [param("unique_id", UNIQUE_ID, "Only this series."), param("format", TABLE_FORMAT)],
         "responses": {"200": table_ok(ref("BacktestList")), **problems(*READ)},
+    },
+    "get_scorecard": {
+        "method": "get", "path": "/v1/scorecard", "tags": ["runs"],
+        "summary": "Every model's season-aligned forecast against the real published days, beside the naive and the "
+                   "official figures; the chosen model's nowcast and revision trail.",
+        "parameters": [param("season", SEASON, "Only this season."), param("unique_id", UNIQUE_ID, "Only this series.")],
+        "responses": {"200": ok(ref("Scorecard")), **problems(*READ)},
     },
     "list_runs": {
         "method": "get", "path": "/v1/runs", "tags": ["runs"],

@@ -16,6 +16,27 @@ from forecast import registry
 
 SAMPLE_NOTE_ZH = "注：本预测基于样例数据（sample），仅用于演示，不代表官方统计或预测。"
 SAMPLE_NOTE_EN = "Note: this forecast is built from sample data for demonstration; it is not an official figure."
+MIXED_NOTE_ZH = "注：本预测所用历史数据部分为已发布的实际数据，部分为样例数据（sample），仅用于演示，不代表官方统计或预测。"
+MIXED_NOTE_EN = ("Note: the history behind this forecast is partly published real figures and partly sample data; "
+                 "it is for demonstration, not an official figure.")
+KIND_ZH = {"real": "实际数据", "mixed": "实际与样例混合", "sample": "样例数据"}
+
+
+def data_lines(s: dict, lang: str) -> list[str]:
+    """What the forecast rests on (history and the season's actuals), and the caveat it calls for."""
+    kind, actuals = s.get("data_kind"), s.get("actuals_kind")
+    lines = []
+    if kind is not None:
+        if lang == "zh":
+            lines.append(f"数据：拟合所用历史为{KIND_ZH.get(kind, kind)}" +
+                         (f"，当季实际为{KIND_ZH.get(actuals, actuals)}" if actuals else "") + "。")
+        else:
+            lines.append(f"Data: fitted on {kind} history" + (f"; the season's actuals are {actuals}" if actuals else "") + ".")
+    if kind == "sample":
+        lines.append(SAMPLE_NOTE_ZH if lang == "zh" else SAMPLE_NOTE_EN)
+    elif kind == "mixed":
+        lines.append(MIXED_NOTE_ZH if lang == "zh" else MIXED_NOTE_EN)
+    return lines
 
 UNIT_ZH = {"persons": "人次", "vehicles": "辆"}
 UNIT_EN = {"persons": "trips", "vehicles": "vehicles"}
@@ -189,8 +210,7 @@ def _briefing_zh(s: dict) -> str:
     if not parts:
         parts.append(f"{when}，暂无可发布的预测指标。")
     lines.append("".join(parts))
-    if s.get("data_kind") == "sample":
-        lines.append(SAMPLE_NOTE_ZH)
+    lines += data_lines(s, "zh")
     return "\n".join(lines)
 
 
@@ -241,6 +261,5 @@ def _briefing_en(s: dict) -> str:
     if not parts:
         parts.append(f"{when}, no forecast figures are available.")
     lines.append(" ".join(parts))
-    if s.get("data_kind") == "sample":
-        lines.append(SAMPLE_NOTE_EN)
+    lines += data_lines(s, "en")
     return "\n".join(lines)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast import calendar
+from forecast import calendar, provenance
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
 from forecast.models import BASELINE, Forecaster, make
 from forecast.models.base import LEVEL_Z, simulate_paths
@@ -63,11 +63,19 @@ def daily_model_for(unique_id: str) -> str:
     return DAILY_MODEL_BY_METRIC.get(metric, DEFAULT_DAILY_MODEL)
 
 
-def data_kind_of(history: pd.DataFrame) -> str:
-    """``sample`` when any row comes from the sample, else ``real``."""
-    if "source" in history.columns and (history["source"] == "sample").any():
-        return "sample"
-    return "real"
+def data_kind_of(history: pd.DataFrame) -> str | None:
+    """``real``, ``mixed`` or ``sample`` (:func:`forecast.provenance.frame_kind`)."""
+    return provenance.frame_kind(history)
+
+
+def series_kinds(history: pd.DataFrame, unique_id: str, season: int, cutoff) -> dict:
+    """The data kinds behind one series' forecast of ``season``: ``history``, the rows up to the fit
+    cutoff it was fitted on, and ``actuals``, the season's own rows in ``history`` (``None``: none)."""
+    h = history[history["unique_id"] == unique_id] if "unique_id" in history.columns else history
+    ds = pd.to_datetime(h["ds"])
+    window = _window(season)
+    return {"history": provenance.frame_kind(h[ds <= fit_cutoff(season, pd.Timestamp(cutoff))]),
+            "actuals": provenance.frame_kind(h[(ds >= window[0]) & (ds <= window[-1])])}
 
 
 def _series_history(history: pd.DataFrame, unique_id: str) -> pd.DataFrame:
@@ -75,6 +83,10 @@ def _series_history(history: pd.DataFrame, unique_id: str) -> pd.DataFrame:
     if h.empty:
         raise NotFound(f"no history for series {unique_id!r}", hint="`chunyun series` lists the stored series")
     out = pd.DataFrame({"ds": pd.to_datetime(h["ds"]).dt.normalize(), "y": h["y"].astype(float)})
+    if "source" in h.columns:
+        out["real"] = provenance.is_real(h["source"])
+    elif "real" in h.columns:
+        out["real"] = h["real"].astype(bool).to_numpy()
     return out.sort_values("ds").reset_index(drop=True)
 
 
@@ -159,14 +171,16 @@ def _interval_frame(ds, yhat, log_sd, observed) -> pd.DataFrame:
 
 def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None, *,
                     model: str | None = None, fitted: Forecaster | None = None,
-                    total: TotalForecast | None = None) -> SeasonForecast:
+                    total: TotalForecast | None = None, sigma: float | None = None) -> SeasonForecast:
     """The forecast of ``unique_id`` over ``season``'s Chunyun window.
 
     ``cutoff``: what the models may see (default: the last day of the history); capped at the eve
     of the window. ``as_of``: the information date for a nowcast (actuals up to it are used);
     defaults to ``cutoff`` when that falls inside or after the window. ``fitted``: a daily model
     already fitted at the right cutoff (reused, e.g. by ``train``); ``total``: the season total
-    forecast made at that cutoff (reused by the backtest's nowcasts).
+    forecast made at that cutoff (reused by the backtest's nowcasts). ``sigma``: the daily log error
+    to put in the intervals instead of the model's own in-sample one (calibrated on real days by
+    :mod:`forecast.selection`).
     """
     h = _series_history(history, unique_id)
     data_end = h["ds"].max()
@@ -200,7 +214,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
         ratio = math.exp(w * math.log(a / f)) if a > 0 and f > 0 else 1.0
         yhat = np.where(observed, np.nan_to_num(actual), yhat * ratio)
         level_sd = level_sd * math.sqrt(max(1.0 - w, 0.0))
-    sigma, phi = float(daily.sigma_), float(daily.phi_)
+    sigma, phi = float(daily.sigma_ if sigma is None else sigma), float(daily.phi_)
     log_sd = np.where(observed, 0.0, math.sqrt(level_sd**2 + sigma**2))
     frame = _interval_frame(window, yhat, log_sd, observed)
     total = float(yhat.sum())
@@ -262,13 +276,18 @@ def rescale(fc: SeasonForecast, ratio) -> np.ndarray:
 
 
 def _fit_task(args):
-    history, uid, season, cutoff, as_of = args
-    return season_forecast(history, uid, season, cutoff, as_of)
+    history, uid, season, cutoff, as_of, model, sigma = args
+    return season_forecast(history, uid, season, cutoff, as_of, model=model, sigma=sigma)
 
 
 def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
-                  metrics=None, workers: int = 1) -> dict[str, SeasonForecast]:
-    """Every metric of ``region`` for ``season``, modes reconciled to the total."""
+                  metrics=None, workers: int = 1, choices: dict | None = None) -> dict[str, SeasonForecast]:
+    """Every metric of ``region`` for ``season``, modes reconciled to the total.
+
+    ``choices``: unique_id -> ``(model, sigma)`` (the run's per-series choice for this season,
+    :mod:`forecast.selection`); a series not in it gets the default model and its own sigma.
+    """
+    choices = choices or {}
     region = resolve_region(region)
     metrics = list(metrics or METRICS)
     uids = {m: f"{region}/{m}" for m in metrics}
@@ -278,13 +297,15 @@ def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, 
         raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
     out: dict[str, SeasonForecast] = {}
     if workers > 1 and len(uids) > 1:
-        tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of) for u in uids.values()]
+        tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of, *choices.get(u, (None, None)))
+                 for u in uids.values()]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for m, fc in zip(uids, pool.map(_fit_task, tasks), strict=True):
                 out[m] = fc
     else:
         for m, u in uids.items():
-            out[m] = season_forecast(history, u, season, cutoff, as_of)
+            model, sigma = choices.get(u, (None, None))
+            out[m] = season_forecast(history, u, season, cutoff, as_of, model=model, sigma=sigma)
     return reconcile_modes(out)
 
 
@@ -322,34 +343,56 @@ def metric_summary(fc: SeasonForecast) -> dict:
 
 
 def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
-              workers: int = 1) -> dict:
+              workers: int = 1, choices: dict | None = None) -> dict:
     """The summary contract for ``region`` and ``season`` as known at ``cutoff`` / ``as_of``.
 
     ``history``: long frame ``unique_id, ds, y`` (``source`` optional, for ``data_kind``).
     ``cutoff``: the models see data up to it (default: the data end); a cutoff inside or after the
     window means "as known on that day": the days up to it are used as a nowcast. ``as_of``: an
-    explicit nowcast date. Totals are in base units; intervals are 80%.
+    explicit nowcast date. Totals are in base units; intervals are 80%. ``choices``: as for
+    :func:`region_season`.
     """
     season = _check_season(season)
     history = _check_history(history)
     data_end = history["ds"].max()
     cut = pd.Timestamp(cutoff) if cutoff is not None else data_end
     hist = history[history["ds"] <= max(cut, pd.Timestamp(as_of)) if as_of is not None else history["ds"] <= cut]
-    forecasts = region_season(hist, region, season, cut, as_of, workers=workers)
-    return summary_of(forecasts, region, season, min(cut, data_end), data_kind_of(hist))
+    forecasts = region_season(hist, region, season, cut, as_of, workers=workers, choices=choices)
+    return summary_of(forecasts, region, season, min(cut, data_end), history=history)
 
 
-def summary_of(forecasts: dict[str, SeasonForecast], region: str, season: int, cutoff, data_kind: str,
-               run_id: str | None = None) -> dict:
-    """The summary contract for one region's season forecasts (metric -> ``SeasonForecast``)."""
+def summary_of(forecasts: dict[str, SeasonForecast], region: str, season: int, cutoff, data_kind: str | None = None,
+               run_id: str | None = None, *, history: pd.DataFrame | None = None) -> dict:
+    """The summary contract for one region's season forecasts (metric -> ``SeasonForecast``).
+
+    With ``history`` (``unique_id, ds, y, source``), each metric says what its forecast was fitted
+    on and what the season's actuals are (``history_kind``, ``actuals_kind``), and ``data_kind`` /
+    ``actuals_kind`` at the top combine them over the metrics (``mixed`` where they differ).
+    """
+    metrics = {m: metric_summary(fc) for m, fc in forecasts.items()}
+    actuals_kind = None
+    if history is not None:
+        for m, fc in forecasts.items():
+            kinds = series_kinds(history, fc.unique_id, fc.season, fc.cutoff)
+            metrics[m]["history_kind"], metrics[m]["actuals_kind"] = kinds["history"], kinds["actuals"]
+        data_kind = _combined_kind(v["history_kind"] for v in metrics.values())
+        actuals_kind = _combined_kind(v["actuals_kind"] for v in metrics.values())
     return {
         "region": resolve_region(region),
         "season": int(season),
         "cutoff": pd.Timestamp(cutoff).date().isoformat(),
         "data_kind": data_kind,
+        "actuals_kind": actuals_kind,
         "run_id": run_id,
-        "metrics": {m: metric_summary(fc) for m, fc in forecasts.items()},
+        "metrics": metrics,
     }
+
+
+def _combined_kind(kinds) -> str | None:
+    found = {k for k in kinds if k is not None}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else "mixed"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -357,7 +400,7 @@ def summary_of(forecasts: dict[str, SeasonForecast], region: str, season: int, c
 
 def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None, season: int | None = None,
                     cutoff=None, as_of=None, level: int = 80, *, model: str | None = None,
-                    all_levels: bool = False) -> pd.DataFrame:
+                    sigma: float | None = None, all_levels: bool = False) -> pd.DataFrame:
     """Daily rows ``unique_id, ds, yhat, yhat_lower, yhat_upper`` for a range or a season.
 
     Days in a Chunyun window take that season's reconciled forecast (fitted from before the window
@@ -383,7 +426,7 @@ def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None,
     for s in sorted(set(seasons[in_window].tolist())):
         if fit_cutoff(int(s), min(info, data_end)) == cut and base is None:
             base = fit_series(h, unique_id, cut, model)  # the same fit serves this window and the other days
-        fc = season_forecast(h, unique_id, int(s), cut, as_of, model=model, fitted=base)
+        fc = season_forecast(h, unique_id, int(s), cut, as_of, model=model, fitted=base, sigma=sigma)
         rows = fc.frame[fc.frame["ds"].isin(dates)].drop(columns="observed")
         parts.append(rows.assign(season=int(s), model=fc.model, cutoff=fc.cutoff))
     rest = dates[~in_window]
@@ -443,5 +486,5 @@ def _check_history(history: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["SeasonForecast", "season_forecast", "region_season", "reconcile_modes", "summarize", "metric_summary",
-           "forecast_series", "forecast_distribution", "fit_series", "summary_of", "rescale", "fit_cutoff", "daily_model_for", "data_kind_of",
+           "forecast_series", "forecast_distribution", "fit_series", "summary_of", "rescale", "fit_cutoff", "daily_model_for", "data_kind_of", "series_kinds",
            "BASELINE"]

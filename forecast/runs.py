@@ -9,6 +9,7 @@ Layout of ``<var_dir>/runs/<run_id>/`` (``RUN_SCHEMA_VERSION`` = 1):
   the season-aligned forecast made from data before that season's Chunyun start (the forecast a
   department would have published on day one); later days carry the forecast from ``cutoff``.
 - ``summaries.json``: ``{region: {season: <summary contract>}}``.
+- ``scorecard.json``: every model against the real days (:mod:`forecast.scorecard`).
 - ``backtest.parquet``: tidy metrics ``unique_id, season, model, metric, value``.
 - ``models/``: fitted parameters as JSON, never pickle.
 
@@ -118,6 +119,26 @@ class Run:
             rows = rows[rows["ds"] <= pd.Timestamp(end)]
         out = rows[["unique_id", "ds", "yhat", f"yhat_lower_{level}", f"yhat_upper_{level}"]]
         return out.rename(columns={f"yhat_lower_{level}": "yhat_lower", f"yhat_upper_{level}": "yhat_upper"}).reset_index(drop=True)
+
+    @property
+    def scorecard(self) -> dict:
+        """``scorecard.json`` (see :mod:`forecast.scorecard`); empty sections for a run without one."""
+        path = self.path / "scorecard.json"
+        if not path.exists():
+            return {}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def choice(self, unique_id: str, season: int | None = None) -> tuple[str | None, float | None]:
+        """The daily model and interval sigma this run chose for ``unique_id`` and ``season``
+        (default: the first forward season), for a live fit that should match the run."""
+        detail = self.manifest.get("model_details", {}).get(unique_id, {})
+        if season is None:
+            forward = self.manifest.get("forward_seasons") or [None]
+            season = forward[0]
+        chosen = detail.get("daily_choice", {}).get(str(season))
+        if chosen is None:
+            return detail.get("daily"), None
+        return chosen["model"], chosen.get("sigma")
 
     def summary(self, region: str, season: int) -> dict:
         try:

@@ -31,11 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, metrics, runs
+from forecast import calendar, metrics, provenance, runs, scorecard, selection
 from forecast.backtest import load_cache, model_columns
 from forecast.engine import (
     SeasonForecast,
-    daily_model_for,
     data_kind_of,
     reconcile_modes,
     season_forecast,
@@ -87,12 +86,12 @@ def plan_seasons(history: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[list[int]
 
 
 def _past_task(args):
-    series, uid, season = args
+    series, uid, season, choice = args
     t0 = time.perf_counter()
     start = pd.Timestamp(calendar.season(season).chunyun_start)
     cut = start - pd.Timedelta(days=1)
     past = series[series["ds"] <= cut]
-    fc = season_forecast(series, uid, season, cut)
+    fc = season_forecast(series, uid, season, cut, model=choice.model, sigma=choice.sigma)
     base = make(BASELINE).fit(past)
     window = fc.frame["ds"]
     b80, b95 = base.predict(window, 80), base.predict(window, 95)
@@ -103,10 +102,10 @@ def _past_task(args):
 
 
 def _forward_task(args):
-    series, uid, cutoff, seasons, end = args
+    series, uid, cutoff, seasons, end, choice = args
     t0 = time.perf_counter()
-    model = make(daily_model_for(uid)).fit(series[series["ds"] <= cutoff])
-    fcs = {s: season_forecast(series, uid, s, cutoff, fitted=model) for s in seasons}
+    model = make(choice.model).fit(_with_real(series[series["ds"] <= cutoff]))
+    fcs = {s: season_forecast(series, uid, s, cutoff, fitted=model, sigma=choice.sigma) for s in seasons}
     days = pd.date_range(cutoff + pd.Timedelta(days=1), end)
     in_window = np.zeros(len(days), dtype=bool)
     for fc in fcs.values():
@@ -121,6 +120,23 @@ def _forward_task(args):
     totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
               for s, fc in fcs.items()}
     return "forward", uid, (fcs, other, model.to_json(), totals), None, None, time.perf_counter() - t0
+
+
+def _with_real(series: pd.DataFrame) -> pd.DataFrame:
+    """``ds, y, real`` for a model's ``fit`` (``real``: not from the sample)."""
+    return pd.DataFrame({"ds": series["ds"], "y": series["y"], "real": provenance.is_real(series["source"])})
+
+
+def _score_task(args):
+    series, uid, season = args
+    t0 = time.perf_counter()
+    return "score", uid, season, selection.fit_candidates(series, uid, season), None, time.perf_counter() - t0
+
+
+def _nowcast_task(args):
+    series, uid, season, choice, estimates = args
+    t0 = time.perf_counter()
+    return "nowcast", uid, season, scorecard.nowcast_report(series, uid, season, choice, estimates), None, time.perf_counter() - t0
 
 
 def _season_rows(fc: SeasonForecast) -> pd.DataFrame:
@@ -168,9 +184,13 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
     data_kind = data_kind_of(history)
     past_seasons, forward = plan_seasons(history, cut)
     end = pd.Timestamp(calendar.season(forward[-1]).chunyun_end)
-    series = {u: history[history["unique_id"] == u][["ds", "y"]].reset_index(drop=True) for u in uids}
-    tasks = [(_forward_task, (series[u], u, cut, forward, end)) for u in uids]
-    tasks += [(_past_task, (series[u], u, s)) for s in reversed(past_seasons) for u in uids]
+    series = {u: history[history["unique_id"] == u][["ds", "y", "source"]].reset_index(drop=True) for u in uids}
+    real = {u: selection.real_seasons(series[u], past_seasons) for u in uids}
+    scored_fcs, scored = _score(series, real, workers, progress, t0)
+    choices = {(u, s): selection.choose(u, s, scored.get(u, {})) for u in uids for s in [*past_seasons, *forward]}
+    tasks = [(_forward_task, (series[u], u, cut, forward, end, choices[(u, forward[0])])) for u in uids]
+    tasks += [(_past_task, (series[u], u, s, choices[(u, s)])) for s in reversed(past_seasons) for u in uids]
+    tasks += [(_nowcast_task, (series[u], u, s, choices[(u, s)], _estimates(u, s))) for u in uids for s in real[u]]
     results = _run(tasks, workers, progress, t0)
 
     season_fcs: dict[tuple[str, int], SeasonForecast] = {}
@@ -178,8 +198,11 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
     others: dict[str, pd.DataFrame] = {}
     models_json: dict[str, str] = {}
     totals_json: dict[str, dict] = {}
+    nowcasts = []
     for kind, uid, a, b, _, _secs in results:
-        if kind == "past":
+        if kind == "nowcast":
+            nowcasts.append(b)
+        elif kind == "past":
             season_fcs[(uid, a)] = b
             baselines[(uid, a)] = _
         else:
@@ -199,7 +222,7 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
             if not group:
                 continue
             reconcile_modes(group)
-            summaries[region][str(s)] = summary_of(group, region, s, next(iter(group.values())).cutoff, data_kind)
+            summaries[region][str(s)] = summary_of(group, region, s, next(iter(group.values())).cutoff, history=history)
             rows += [_season_rows(fc) for fc in group.values()]
         region_others = {u: others[u] for u in uids if parsed[u][0] == region and u in others}
         _reconcile_other(region_others, region)
@@ -223,10 +246,12 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "cutoff": cut.date().isoformat(), "data_end": data_end.date().isoformat(),
         "data_fingerprint": fingerprint, "data_kind": data_kind, "series": uids,
-        "models": {u: f"{daily_model_for(u)}+{season_fcs[(u, forward[0])].total_model}" if (u, forward[0]) in season_fcs
-                   else daily_model_for(u) for u in uids},
-        "model_details": {u: {"daily": daily_model_for(u), "total": {str(s): season_fcs[(u, s)].total_model
-                                                                     for s in forward if (u, s) in season_fcs}} for u in uids},
+        "models": {u: f"{choices[(u, forward[0])].model}+{season_fcs[(u, forward[0])].total_model}"
+                   if (u, forward[0]) in season_fcs else choices[(u, forward[0])].model for u in uids},
+        "model_details": {u: {"daily": choices[(u, forward[0])].model,
+                              "daily_choice": {str(s): choices[(u, s)].to_dict() for s in [*past_seasons, *forward]},
+                              "total": {str(s): season_fcs[(u, s)].total_model for s in forward if (u, s) in season_fcs}}
+                          for u in uids},
         "seasons": [*past_seasons, *forward], "past_seasons": past_seasons, "forward_seasons": forward,
         "backtest": bt_kind, "versions": _versions(), "train_seconds": None,
     }
@@ -240,6 +265,8 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         forecasts.to_parquet(staged / "forecasts.parquet", index=False)
         bt.to_parquet(staged / "backtest.parquet", index=False)
         (staged / "summaries.json").write_text(json.dumps(summaries, ensure_ascii=False, indent=1), encoding="utf-8")
+        card = _scorecard(series, scored_fcs, choices, nowcasts, bt, season_fcs)
+        (staged / "scorecard.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
         manifest["train_seconds"] = round(time.perf_counter() - t0, 1)
         (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         path = runs.publish(staged, run_id, var_dir)
@@ -248,6 +275,48 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         raise
     log.info("published run %s (%d series, %.0f s)", run_id, len(uids), time.perf_counter() - t0)
     return path
+
+
+def _score(series: dict, real: dict, workers: int, progress: bool, t0: float):
+    """Every candidate on every real season (:mod:`forecast.selection`): the forecasts and their real-day frames."""
+    tasks = [(_score_task, (series[u], u, s)) for u in sorted(real) for s in real[u]]
+    fcs: dict[str, dict[int, dict]] = {}
+    scored: dict[str, dict[int, dict]] = {}
+    for _kind, uid, season, forecasts, _, _secs in _run(tasks, workers, progress, t0):
+        actual = selection.real_actuals(series[uid], season)
+        fcs.setdefault(uid, {})[season] = forecasts
+        scored.setdefault(uid, {})[season] = {m: selection.score_frame(fc, actual) for m, fc in forecasts.items()}
+    return fcs, scored
+
+
+def _estimates(uid: str | None, season: int | None) -> pd.DataFrame:
+    from forecast import realdays
+
+    return realdays.same_day_estimates(season=season, unique_id=uid)
+
+
+def _scorecard(series: dict, scored_fcs: dict, choices: dict, nowcasts: list, backtest: pd.DataFrame,
+               served: dict) -> dict:
+    """What ``scorecard.json`` holds (see :mod:`forecast.scorecard`)."""
+    from forecast import reference
+
+    ref = reference.load_reference()
+    real, official = [], []
+    for uid, seasons in sorted(scored_fcs.items()):
+        for season, forecasts in sorted(seasons.items()):
+            rows = scorecard.real_rows(series[uid], uid, season, forecasts, choices[(uid, season)].model,
+                                       served.get((uid, season)))
+            real += rows
+            official += scorecard.official_rows(ref, uid, season, rows[0]["actual_total"] if rows else None)
+    return {"real": real, "official": official,
+            "estimates": scorecard.estimate_rows(_estimates(None, None)),
+            "nowcast": [row for n in nowcasts for row in n["after"]],
+            "one_day_ahead": [n["one_day_ahead"] for n in nowcasts],
+            "vintages": [row for n in nowcasts if n["vintages"] and n["vintages"][0]["unique_id"].endswith(TOTAL_METRIC)
+                         for row in n["vintages"]],
+            "selection": {u: {str(s): c.to_dict() for (uu, s), c in sorted(choices.items()) if uu == u}
+                          for u in sorted(scored_fcs)},
+            "sample": scorecard.sample_rows(backtest, {(u, s) for u, seasons in scored_fcs.items() for s in seasons})}
 
 
 def light_backtest(history: pd.DataFrame, season_fcs: dict, baselines: dict) -> pd.DataFrame:
@@ -287,5 +356,5 @@ def _run(tasks, workers: int, progress: bool, t0: float) -> list:
 def _say(progress: bool, i: int, n: int, res, t0: float) -> None:
     if progress:
         kind, uid, a = res[0], res[1], res[2]
-        what = f"season {a}" if kind == "past" else "forward"
+        what = "forward" if kind == "forward" else f"{kind} {a}"
         print(f"train {i}/{n} {uid} {what} ({res[-1]:.1f}s, {time.perf_counter() - t0:.0f}s elapsed)", file=sys.stderr, flush=True)

@@ -84,12 +84,13 @@ def test_modes_add_up_to_the_total_every_day(forecasts):
 
 def test_summary_contract(region_history):
     s = summarize(region_history, "江西", 2019, cutoff="2019-01-20")
-    assert set(s) == {"region", "season", "cutoff", "data_kind", "run_id", "metrics"}
+    assert set(s) == {"region", "season", "cutoff", "data_kind", "actuals_kind", "run_id", "metrics"}
     assert s["region"] == "jiangxi" and s["season"] == 2019 and s["cutoff"] == "2019-01-20"
-    assert s["data_kind"] == "sample" and s["run_id"] is None
+    assert s["data_kind"] == "sample" and s["actuals_kind"] == "sample" and s["run_id"] is None
     assert set(s["metrics"]) == set(METRICS)
     for metric, m in s["metrics"].items():
-        assert set(m) == SUMMARY_KEYS
+        assert set(m) == SUMMARY_KEYS | {"history_kind", "actuals_kind"}
+        assert m["history_kind"] == m["actuals_kind"] == "sample"
         assert m["unit"] == METRICS[metric].unit
         assert m["total_lower"] < m["total"] < m["total_upper"]
         assert m["daily_avg"] == pytest.approx(m["total"] / 40)

@@ -31,7 +31,34 @@ def _metric_row(name: str, m: dict) -> dict:
         "peak_value": briefing.zh_amount(m.get("peak_value"), unit),
         "p_peak": "—" if p_peak is None else f"{round(100 * p_peak)}%",
         "model": m.get("model") or "—",
+        "kinds": f"{m.get('history_kind') or '—'} / {m.get('actuals_kind') or '—'}",
     }
+
+
+def _scorecard_rows(card: dict) -> list[dict]:
+    return [{**r, "mape_txt": f"{r['mape']:.2f}%", "naive_txt": f"{r['naive_mape']:.2f}%" if r.get("naive_mape") is not None else "—",
+             "band": f"{r['inside_80']}/{r['days_real'] + r['days_derived']}",
+             "total_txt": "—" if r.get("total_error_pct") is None else f"{r['total_error_pct']:+.1f}%",
+             "peak_txt": f"{r['peak_date']} ({r['peak_day_error']:+d}d, {r['peak_value_error_pct']:+.1f}%)"}
+            for r in card["real"]]
+
+
+def _vintage_figure(rows: list[dict], width: int = 640, height: int = 180) -> dict | None:
+    """The revision trail as SVG points: the season total forecast each morning, and the outturn."""
+    if len(rows) < 2:
+        return None
+    totals = [r["total"] for r in rows]
+    actual = rows[0].get("actual_total")
+    lo, hi = min([*totals, actual or totals[0]]), max([*totals, actual or totals[0]])
+    pad = (hi - lo) * 0.1 or hi * 0.01
+
+    def y(v: float) -> float:
+        return round(height - 20 - (v - lo + pad) / (hi - lo + 2 * pad) * (height - 40), 1)
+
+    step = (width - 60) / (len(rows) - 1)
+    points = " ".join(f"{round(40 + i * step, 1)},{y(v)}" for i, v in enumerate(totals))
+    return {"width": width, "height": height, "points": points, "actual_y": None if actual is None else y(actual),
+            "actual": actual, "first": totals[0], "last": totals[-1], "days": len(rows) - 1}
 
 
 def _alert_marks(view, season: int, region: str, uid: str, lang: str) -> list[dict]:
@@ -90,6 +117,8 @@ def index():
     metrics = summary.get("metrics", {})
     table = [_metric_row(name, metrics[name]) for name in TABLE_METRICS if name in metrics]
     data_kind = summary.get("data_kind") or view.data_kind
+    card = view.scorecard(season, None) if region == "national" else {"real": [], "nowcast": [], "vintages": []}
+    trail = [r for r in card["vintages"] if r["unique_id"] == f"{region}/{registry.TOTAL_METRIC}"]
     if not table and not chart:
         raise NotFound(f"nothing to show for {region} {season}", hint="pick another region or season")
     return render_template(
@@ -98,4 +127,6 @@ def index():
         table=table, chart=chart, alert_rows=alert_rows, data_kind=data_kind, run_id=view.id,
         cutoff=summary.get("cutoff") or view.manifest.get("cutoff"), window=(s.chunyun_start, s.chunyun_end),
         text=view.briefing(region, season, lang), region_names=registry.regions(),
+        actuals_kind=summary.get("actuals_kind"), scorecard=_scorecard_rows(card), nowcast=card["nowcast"],
+        one_day_ahead=card.get("one_day_ahead", []), trail=_vintage_figure(trail),
     )

@@ -57,9 +57,23 @@ def run(args) -> int:
 
         store = Store()
         store.require_series(uid)
-        frame = forecast_series(store.read([uid]), uid, start, end, args.season, cutoff, as_of, args.level)
+        model, sigma = live_choice(uid, args.season)
+        frame = forecast_series(store.read([uid]), uid, start, end, args.season, cutoff, as_of, args.level,
+                                model=model, sigma=sigma)
     emit(frame, args.fmt, text=_text)
     return 0
+
+
+def live_choice(uid: str, season: int | None) -> tuple[str | None, float | None]:
+    """The live run's model choice for a live fit, so that it forecasts what the run would; the
+    engine's default when there is no run yet."""
+    from forecast.errors import NotReady
+    from forecast.runs import current_run
+
+    try:
+        return current_run().choice(uid, season)
+    except NotReady:
+        return None, None
 
 
 def _ts(d):

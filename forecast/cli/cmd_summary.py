@@ -44,7 +44,10 @@ def run(args) -> int:
         if not uids:
             raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
         history = store.read(uids)
-        summary = summarize(history, region, args.season, cutoff, as_of, workers=2)
+        from forecast.cli.cmd_forecast import live_choice
+
+        choices = {u: live_choice(u, args.season) for u in uids}
+        summary = summarize(history, region, args.season, cutoff, as_of, workers=2, choices=choices)
     emit(summary, args.fmt, text=_text)
     return 0
 

@@ -1,0 +1,117 @@
+"""A run trained on the default data (real days + sample): the scorecard, kinds, vintages, CLI and API.
+
+One training for the module (national and two Jiangxi series, about a minute): what the
+real-days issue's acceptance reads, measured on what ``train`` writes rather than on a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from forecast import defaults, realdays, runs
+from forecast.store import Store
+
+pytestmark = pytest.mark.slow
+NAT = "national/cross_regional_trips"
+UIDS = [f"national/{m}" for m in ("cross_regional_trips", "rail_passengers", "road_passengers", "selfdrive_trips",
+                                  "air_passengers", "water_passengers")] + ["jiangxi/highway_exit_vehicles",
+                                                                            "jiangxi/cross_regional_trips"]
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    var = tmp_path_factory.mktemp("real-run")
+    old = {k: os.environ.get(k) for k in ("CHUNYUN_VAR_DIR", "CHUNYUN_DATABASE_URL")}
+    os.environ["CHUNYUN_VAR_DIR"] = str(var)
+    os.environ.pop("CHUNYUN_DATABASE_URL", None)
+    try:
+        from forecast.train import train
+
+        store = Store()
+        defaults.load_defaults(store)
+        train(history=store.read(UIDS), var_dir=var, workers=2, progress=False)
+        yield runs.current_run(var)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _chosen(card: dict, uid: str, season: int) -> dict:
+    rows = [r for r in card["real"] if r["unique_id"] == uid and r["season"] == season and r["chosen"]]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_2025_is_scored_on_its_40_real_days_and_the_chosen_model_beats_the_naive(real_run):
+    card = real_run.scorecard
+    row = _chosen(card, NAT, 2025)
+    assert (row["days_real"], row["days_derived"]) == (40, 0)
+    choice = card["selection"][NAT]["2025"]
+    assert row["model"] == choice["model"] and "2024" in choice["reason"]  # chosen on 2024's real days only
+    assert row["mape"] < row["naive_mape"]  # below the lunar copy of real 2024 at the model's own total
+    assert 28 <= row["inside_80"] <= 36  # the 80% band, calibrated on 2024's real-day errors
+    assert abs(row["peak_day_error"]) <= 1 and abs(row["peak_value_error_pct"]) <= 5
+    assert row["actual_total"] == pytest.approx(90.21e8, rel=1e-3)
+    models = {r["model"] for r in card["real"] if r["unique_id"] == NAT and r["season"] == 2025}
+    assert models == {"lunar_real", "real_anchored", "real_blend", "hybrid"}
+
+
+def test_one_day_ahead_sits_beside_the_ministrys_same_day_estimates(real_run):
+    ahead = next(r for r in real_run.scorecard["one_day_ahead"] if r["unique_id"] == NAT and r["season"] == 2025)
+    est = realdays.same_day_estimates(season=2025, unique_id=NAT).dropna(subset=["y_estimate", "y_actual"])
+    both = est
+    assert ahead["ministry_days"] == len(both) == 10
+    want = float(((both["y_estimate"] / both["y_actual"] - 1).abs()).mean() * 100)
+    assert ahead["ministry_mape"] == pytest.approx(want, abs=1e-3)
+    assert ahead["model_mape_on_ministry_days"] > 0 and ahead["days"] == 40
+
+
+def test_nowcast_after_10_20_30_days_reports_the_rest_and_the_total(real_run):
+    after = {r["after_days"]: r for r in real_run.scorecard["nowcast"] if r["unique_id"] == NAT and r["season"] == 2025}
+    assert set(after) == {10, 20, 30}
+    assert [after[k]["remaining_days"] for k in (10, 20, 30)] == [30, 20, 10]
+    assert after[20]["as_of"] == "2025-02-02" and after[20]["total_error_pct"] is not None
+
+
+def test_vintages_start_on_the_eve_and_end_with_the_outturn_nearly_known(real_run):
+    trail = [r for r in real_run.scorecard["vintages"] if r["unique_id"] == NAT and r["season"] == 2025]
+    assert trail[0]["as_of"] is None and trail[1]["as_of"] == "2025-01-14" and trail[-1]["as_of"] == "2025-02-21"
+    assert len(trail) == 40
+    last = trail[-1]
+    assert last["total"] == pytest.approx(last["actual_total"], rel=0.01)  # 39 of 40 days known
+    assert abs(trail[0]["total"] / trail[0]["actual_total"] - 1) > abs(last["total"] / last["actual_total"] - 1)
+
+
+def test_summaries_tell_the_fitted_history_from_the_seasons_actuals(real_run):
+    nat = real_run.summary("national", 2025)
+    assert nat["data_kind"] == "mixed" and nat["actuals_kind"] == "real"
+    for metric in ("cross_regional_trips", "rail_passengers", "road_passengers", "selfdrive_trips", "air_passengers",
+                   "water_passengers"):
+        assert nat["metrics"][metric]["history_kind"] == "mixed", metric
+        assert nat["metrics"][metric]["actuals_kind"] == "real", metric
+    jx = real_run.summary("jiangxi", 2025)
+    assert jx["data_kind"] == jx["actuals_kind"] == "sample"
+    assert {m["history_kind"] for m in jx["metrics"].values()} == {"sample"}
+
+
+def test_the_cli_and_the_api_serve_the_runs_scorecard(real_run, capsys, monkeypatch):
+    from api import create_app
+    from forecast.cli import main
+
+    monkeypatch.setenv("CHUNYUN_VAR_DIR", str(real_run.path.parent.parent))
+    assert main(["scorecard", "--season", "2025", "--unique-id", NAT, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["run_id"] == real_run.id and {r["season"] for r in out["real"]} == {2025}
+    assert main(["vintages", "--season", "2025", "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("unique_id,season,model,as_of,total")
+    client = create_app({"TESTING": True}).test_client()
+    body = client.get(f"/v1/scorecard?season=2025&unique_id={NAT}").get_json()
+    assert body["real"] == out["real"]
+    page = client.get("/?region=national&season=2025").get_data(as_text=True)
+    assert 'id="scorecard"' in page and 'id="vintages"' in page and "real_anchored" in page
