@@ -27,13 +27,16 @@ KINDS = ("real", "mixed", "sample")
 
 
 def source_kind(source: str) -> str:
-    """``sample``, ``derived`` or ``real`` (published figures and the user's own data)."""
+    """``sample``, ``real`` (``real:<id>``), ``derived`` (``derived:<id>``), or ``user`` for anything
+    else (an ingested file, the API): the user's own data, which every data kind counts as real."""
     text = str(source)
     if text == SAMPLE:
         return "sample"
+    if text.startswith(REAL_PREFIX):
+        return "real"
     if text.startswith(DERIVED_PREFIX):
         return "derived"
-    return "real"
+    return "user"
 
 
 def data_kind(sources: Iterable[str]) -> str | None:

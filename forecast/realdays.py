@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast import settings
+from forecast import provenance, settings
 from forecast.errors import InvalidInput, NotFound, Unprocessable
 from forecast.reference import SEASON_MAX, SEASON_MIN
 from forecast.registry import METRICS, parse_uid, resolve_metric
@@ -47,7 +47,6 @@ KINDS = ("actual", "estimate", "derived")
 STATUSES = ("ok", "uncertain", "duplicate", "superseded")
 OBSERVATION_COLUMNS = ["unique_id", "ds", "y", "source"]
 ESTIMATE_COLUMNS = ["unique_id", "ds", "y_estimate", "y_actual", "id", "actual_id"]
-SAMPLE_SOURCE = "sample"  # forecast.sample.SOURCE
 _PREFIX = {"actual": "real", "derived": "derived"}
 _DATES = ("ds", "published", "period_start")
 _INTS = ("season", "year", "season_day")
@@ -238,15 +237,7 @@ def same_day_estimates(season=None, unique_id: str | None = None, *, holidays: b
 # ----------------------------------------------------------------------------------------------
 # Sources
 # ----------------------------------------------------------------------------------------------
-def source_kind(source: str) -> str:
-    """``real`` (``real:<id>``), ``derived`` (``derived:<id>``), ``sample`` (the synthetic sample)
-    or ``user`` for anything else: an ingested file, which callers count as real data."""
-    text = str(source)
-    if text.startswith("real:"):
-        return "real"
-    if text.startswith("derived:"):
-        return "derived"
-    return "sample" if text == SAMPLE_SOURCE else "user"
+source_kind = provenance.source_kind  # the one rule (forecast/provenance.py), re-exported here
 
 
 def publication_dates() -> dict[str, pd.Timestamp]:

@@ -38,8 +38,8 @@ NOWCAST_AFTER = (10, 20, 30)
 
 def _source_counts(series: pd.DataFrame, days: pd.DatetimeIndex) -> dict:
     rows = series[pd.to_datetime(series["ds"]).isin(days)]
-    kinds = [provenance.source_kind(s) for s in rows["source"]] if "source" in rows.columns else ["real"] * len(rows)
-    return {"days_real": kinds.count("real"), "days_derived": kinds.count("derived")}
+    kinds = [provenance.source_kind(s) for s in rows["source"]] if "source" in rows.columns else ["user"] * len(rows)
+    return {"days_real": kinds.count("real") + kinds.count("user"), "days_derived": kinds.count("derived")}
 
 
 def _peak(frame: pd.DataFrame, column: str) -> tuple[str, float]:
