@@ -148,7 +148,8 @@ COMPONENTS: dict[str, dict] = {
                        "days": {"type": "integer"}, "region": NSTR, "min_level": NSTR,
                        "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}},
     },
-    "BacktestRow": {"type": "object", "properties": {"unique_id": STR, "season": {}, "model": STR, "metric": STR, "value": NNUM}},
+    "BacktestRow": {"type": "object", "properties": {"unique_id": STR, "season": {}, "model": STR, "metric": STR, "value": NNUM,
+                                                     "actuals_kind": {**NSTR, "description": "real, mixed or sample: what the season was scored against."}}},
     "BacktestList": {"type": "object", "required": ["run_id", "rows"],
                      "properties": {"run_id": STR, "rows": {"type": "array", "items": {"$ref": "#/components/schemas/BacktestRow"}}}},
     "Scorecard": {

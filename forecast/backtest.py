@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, metrics, settings
+from forecast import calendar, metrics, provenance, settings
 from forecast.engine import daily_model_for, season_forecast
 from forecast.models import BASELINE, make
 from forecast.models.features import COVID_SEASONS
@@ -176,7 +176,21 @@ def backtest(history: pd.DataFrame, unique_ids=None, seasons=ALL_SEASONS, models
     if len(official):
         scored = pd.concat([scored, official], ignore_index=True)
     scored["season"] = scored["season"].astype("int64")
-    return BacktestResult(forecasts, scored, time.perf_counter() - t0)
+    return BacktestResult(forecasts, label_actuals(scored, h), time.perf_counter() - t0)
+
+
+def label_actuals(scored: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """``scored`` with ``actuals_kind``: what each series' season was scored against (``real``,
+    ``mixed`` or ``sample``, :mod:`forecast.provenance`), so that sample skill is never read as real."""
+    kinds = {}
+    for uid, season in scored[["unique_id", "season"]].drop_duplicates().itertuples(index=False):
+        s = calendar.season(int(season))
+        rows = history[(history["unique_id"] == uid) & (history["ds"] >= pd.Timestamp(s.chunyun_start))
+                       & (history["ds"] <= pd.Timestamp(s.chunyun_end))]
+        kinds[(uid, int(season))] = provenance.frame_kind(rows)
+    out = scored.copy()
+    out["actuals_kind"] = [kinds[(u, int(y))] for u, y in zip(out["unique_id"], out["season"], strict=True)]
+    return out
 
 
 def _progress(enabled: bool, done: int, total: int, uid: str, season: int, secs: float, t0: float) -> None:

@@ -194,12 +194,13 @@ def _season_of(day) -> int:
     return calendar.season_of(day)
 
 
-def sample_rows(backtest: pd.DataFrame, real: set[tuple[str, int]]) -> list[dict]:
+def sample_rows(backtest: pd.DataFrame) -> list[dict]:
     """Backtest metrics on seasons whose actuals are the sample, per series and model, labelled so."""
-    if backtest is None or backtest.empty:
+    if backtest is None or backtest.empty or "actuals_kind" not in backtest.columns:
         return []
-    keep = backtest[backtest["metric"].isin(["mape", "coverage_80"])]
-    keep = keep[[(u, int(s)) not in real for u, s in zip(keep["unique_id"], keep["season"], strict=True)]]
+    keep = backtest[backtest["metric"].isin(["mape", "coverage_80"]) & (backtest["actuals_kind"] == "sample")]
+    if keep.empty:
+        return []
     table = keep.pivot_table(index=["unique_id", "model"], columns="metric", values="value", aggfunc="mean")
     seasons = keep.groupby(["unique_id", "model"])["season"].nunique()
     return [{"unique_id": uid, "model": model, "data_kind": "sample", "seasons": int(seasons[(uid, model)]),

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar, metrics, provenance, runs, scorecard, selection
-from forecast.backtest import load_cache, model_columns
+from forecast.backtest import label_actuals, load_cache, model_columns
 from forecast.engine import (
     SeasonForecast,
     data_kind_of,
@@ -236,6 +236,7 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         bt, bt_kind = cached.metrics, "full (cached)"
     else:
         bt, bt_kind = light_backtest(history, season_fcs, baselines), "light"
+    bt = label_actuals(bt, history)
 
     run_id = runs.new_run_id(fingerprint)
     for region in summaries.values():
@@ -316,7 +317,7 @@ def _scorecard(series: dict, scored_fcs: dict, choices: dict, nowcasts: list, ba
                          for row in n["vintages"]],
             "selection": {u: {str(s): c.to_dict() for (uu, s), c in sorted(choices.items()) if uu == u}
                           for u in sorted(scored_fcs)},
-            "sample": scorecard.sample_rows(backtest, {(u, s) for u, seasons in scored_fcs.items() for s in seasons})}
+            "sample": scorecard.sample_rows(backtest)}
 
 
 def light_backtest(history: pd.DataFrame, season_fcs: dict, baselines: dict) -> pd.DataFrame:
