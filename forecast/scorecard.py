@@ -31,7 +31,7 @@ from forecast.engine import SeasonForecast, season_forecast
 from forecast.models import make
 from forecast.models.features import season_dates
 from forecast.season_totals import forecast_total
-from forecast.selection import NAIVE, Choice, daily_mape, real_actuals, score_frame
+from forecast.selection import NAIVE, Choice, daily_mape, fit_frame, real_actuals, score_frame
 
 NOWCAST_AFTER = (10, 20, 30)
 
@@ -88,10 +88,7 @@ class _Nowcaster:
         self.series, self.unique_id, self.season, self.choice = series, unique_id, int(season), choice
         self.window = season_dates(season)
         self.eve = self.window[0] - pd.Timedelta(days=1)
-        past = series[pd.to_datetime(series["ds"]) <= self.eve]
-        frame = pd.DataFrame({"ds": pd.to_datetime(past["ds"]), "y": past["y"].astype(float)})
-        if "source" in past.columns:
-            frame["real"] = provenance.is_real(past["source"])
+        frame = fit_frame(series, self.eve)
         self.fitted = make(choice.model).fit(frame)
         self.total = forecast_total(frame, season, self.eve, unique_id=unique_id)
 
@@ -101,22 +98,24 @@ class _Nowcaster:
 
 
 def nowcast_report(series: pd.DataFrame, unique_id: str, season: int, choice: Choice,
-                   estimates: pd.DataFrame | None = None) -> dict:
-    """The chosen model's nowcast on the real days of ``season``: ``after`` (10, 20, 30 days),
-    ``one_day_ahead`` (each day from the day before, beside the ministry's same-day estimates),
-    and ``vintages`` (the total and the peak as forecast each morning)."""
+                   estimates: pd.DataFrame | None = None, every_day: bool = True) -> dict:
+    """The chosen model's nowcast on the real days of ``season``: ``after`` (10, 20, 30 days) and,
+    with ``every_day`` (a forecast as of each day of the season), ``one_day_ahead`` (each day from
+    the day before, beside the ministry's same-day estimates) and ``vintages`` (the total and the
+    peak as forecast each morning)."""
     actual = real_actuals(series, season)
     nc = _Nowcaster(series, unique_id, season, choice)
     complete = len(actual) == len(nc.window)
-    by_day = {None: nc.as_of(None)}
-    for day in nc.window[:-1]:
-        by_day[day] = nc.as_of(day)
-    after = [_after(by_day[nc.window[k - 1]], actual, k, complete) for k in NOWCAST_AFTER if k < len(nc.window)]
-    ahead = _one_day_ahead(by_day, nc.window, actual, estimates)
-    trail = [_vintage(day, fc, actual, complete) for day, fc in by_day.items()]
+    after_days = [k for k in NOWCAST_AFTER if k < len(nc.window)]
+    ends = [nc.window[k - 1] for k in after_days]
+    by_day = {None: nc.as_of(None), **{day: nc.as_of(day) for day in (nc.window[:-1] if every_day else ends)}}
     head = {"unique_id": unique_id, "season": int(season), "model": choice.model}
-    return {"after": [{**head, **a} for a in after], "one_day_ahead": {**head, **ahead},
-            "vintages": [{**head, **v} for v in trail]}
+    out = {"after": [{**head, **_after(by_day[day], actual, k, complete)} for k, day in zip(after_days, ends, strict=True)],
+           "one_day_ahead": None, "vintages": []}
+    if every_day:
+        out["one_day_ahead"] = {**head, **_one_day_ahead(by_day, nc.window, actual, estimates)}
+        out["vintages"] = [{**head, **_vintage(day, fc, actual, complete)} for day, fc in by_day.items()]
+    return out
 
 
 def _after(fc: SeasonForecast, actual: pd.Series, k: int, complete: bool) -> dict:

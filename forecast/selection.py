@@ -25,7 +25,10 @@ import pandas as pd
 
 from forecast import provenance
 from forecast.engine import SeasonForecast, daily_model_for, season_forecast
+from forecast.models import make
 from forecast.models.features import season_dates
+from forecast.models.realshape import RealBlend
+from forecast.season_totals import forecast_total
 
 NAIVE = "lunar_real"
 CANDIDATES = (NAIVE, "real_anchored", "real_blend", "hybrid")
@@ -66,9 +69,28 @@ def real_seasons(series: pd.DataFrame, seasons) -> list[int]:
 
 
 def fit_candidates(series: pd.DataFrame, unique_id: str, season: int, candidates=CANDIDATES) -> dict[str, SeasonForecast]:
-    """Every candidate's season-aligned forecast of ``season`` (fitted from the eve of its window)."""
+    """Every candidate's season-aligned forecast of ``season`` (fitted from the eve of its window).
+
+    The blend is put together from the hybrid and the anchored fits rather than fitted again, and
+    the season total is forecast once: both are the same whichever daily model uses them.
+    """
     cut = season_dates(season)[0] - pd.Timedelta(days=1)
-    return {m: season_forecast(series, unique_id, season, cut, model=m) for m in candidates}
+    past = fit_frame(series, cut)
+    fitted = {m: make(m).fit(past) for m in candidates if m != "real_blend"}
+    if "real_blend" in candidates:
+        fitted["real_blend"] = RealBlend.from_parts(fitted.get("hybrid") or make("hybrid").fit(past),
+                                                    fitted.get("real_anchored") or make("real_anchored").fit(past), past)
+    total = forecast_total(past, season, cut, unique_id=unique_id)
+    return {m: season_forecast(series, unique_id, season, cut, model=m, fitted=fitted[m], total=total) for m in candidates}
+
+
+def fit_frame(series: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    """``ds, y, real`` up to ``cut``: what a model's ``fit`` takes."""
+    past = series[pd.to_datetime(series["ds"]) <= cut]
+    frame = pd.DataFrame({"ds": pd.to_datetime(past["ds"]), "y": past["y"].astype(float)})
+    if "source" in past.columns:
+        frame["real"] = provenance.is_real(past["source"])
+    return frame
 
 
 def score_frame(fc: SeasonForecast, actual: pd.Series) -> pd.DataFrame:

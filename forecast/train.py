@@ -136,7 +136,9 @@ def _score_task(args):
 def _nowcast_task(args):
     series, uid, season, choice, estimates = args
     t0 = time.perf_counter()
-    return "nowcast", uid, season, scorecard.nowcast_report(series, uid, season, choice, estimates), None, time.perf_counter() - t0
+    every_day = parse_uid(uid)[1] == TOTAL_METRIC  # the revision trail and one day ahead: the headline series
+    report = scorecard.nowcast_report(series, uid, season, choice, estimates, every_day=every_day)
+    return "nowcast", uid, season, report, None, time.perf_counter() - t0
 
 
 def _season_rows(fc: SeasonForecast) -> pd.DataFrame:
@@ -312,9 +314,8 @@ def _scorecard(series: dict, scored_fcs: dict, choices: dict, nowcasts: list, ba
     return {"real": real, "official": official,
             "estimates": scorecard.estimate_rows(_estimates(None, None)),
             "nowcast": [row for n in nowcasts for row in n["after"]],
-            "one_day_ahead": [n["one_day_ahead"] for n in nowcasts],
-            "vintages": [row for n in nowcasts if n["vintages"] and n["vintages"][0]["unique_id"].endswith(TOTAL_METRIC)
-                         for row in n["vintages"]],
+            "one_day_ahead": [n["one_day_ahead"] for n in nowcasts if n["one_day_ahead"]],
+            "vintages": [row for n in nowcasts for row in n["vintages"]],
             "selection": {u: {str(s): c.to_dict() for (uu, s), c in sorted(choices.items()) if uu == u}
                           for u in sorted(scored_fcs)},
             "sample": scorecard.sample_rows(backtest)}

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar
-from forecast.models.base import Forecaster
+from forecast.models.base import Forecaster, check_history
 from forecast.models.features import day_features, season_dates
 from forecast.models.hybrid import HybridDaily
 from forecast.models.profile import WINDOW, LunarProfile, complete_seasons, normal_seasons
@@ -121,6 +121,16 @@ class RealBlend(Forecaster):
         self.hybrid_ = HybridDaily().fit(hist)
         self.anchored_ = RealAnchored().fit(hist)
         self.level_sigma_ = self.hybrid_.level_sigma_
+
+    @classmethod
+    def from_parts(cls, hybrid: HybridDaily, anchored: RealAnchored, history: pd.DataFrame, weight: float = 0.5) -> RealBlend:
+        """The blend of a hybrid and an anchored model already fitted on ``history`` (no refit):
+        what :meth:`fit` on the same history gives."""
+        model = cls(weight)
+        model.cutoff_ = hybrid.cutoff_
+        model.hybrid_, model.anchored_, model.level_sigma_ = hybrid, anchored, hybrid.level_sigma_
+        model._fit_residuals(check_history(history))
+        return model
 
     def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
         base = np.maximum(self.hybrid_._predict(idx), 1e-9)
