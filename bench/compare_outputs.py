@@ -1,8 +1,11 @@
-"""Byte-equality of outputs before and after a refactor: the sample, and two trained runs.
+"""Byte-equality of outputs before and after a refactor: the sample, the plots, two trained runs.
 
     # the sample: regenerated with the code of REV and with the working tree, on the same data
     .venv/bin/python bench/compare_outputs.py sample --rev HEAD~1
     .venv/bin/python bench/compare_outputs.py sample --rev main --seed 7 --keep
+
+    # the tables and figures of forecast.plots, drawn with REV and with the working tree
+    .venv/bin/python bench/compare_outputs.py plots --rev HEAD~1
 
     # two run directories (e.g. `chunyun train` before and after, on the same store)
     .venv/bin/python bench/compare_outputs.py runs var/runs/RUN_A var/runs/RUN_B
@@ -16,6 +19,11 @@ another, ``--own-data`` to give each checkout its own ``data/``). Compared byte 
 ``history.csv.gz`` decompressed (and its compressed bytes, reported), and ``calibration.csv``. The
 working tree's output is also checked against the committed ``data/sample/`` files (reported, not
 part of the verdict, since the data may have moved on).
+
+``plots``: both checkouts draw a fixed set of tables (CSV/JSON) and figures (PNG without the
+version stamp) from the committed sample and the reference: every table and figure function of
+``forecast.plots``, fed stand-in forecasts and backtest scores built deterministically from the
+sample (nothing is fitted). Every file is compared byte for byte.
 
 ``runs``: ``forecasts.parquet`` and ``backtest.parquet`` read back and compared with
 ``DataFrame.equals``; the raw bytes of ``summaries.json``, ``scorecard.json`` and every
@@ -52,6 +60,108 @@ from pathlib import Path
 import forecast
 from forecast import sample
 sample.write_sample(Path(sys.argv[1]), seed=int(sys.argv[2]))
+print(Path(forecast.__file__).resolve().parent)
+"""
+
+
+DRAW_PLOTS = r"""
+import json, sys, types
+from pathlib import Path
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import forecast
+from forecast import alerts, calendar, plots, sample
+from forecast.reference import load_reference
+
+out, region, season = Path(sys.argv[1]), "jiangxi", 2025
+png = {"metadata": {"Software": None}}
+
+def table(name, df):
+    (out / f"{name}.csv").write_text(df.to_csv(), encoding="utf-8")
+
+def data(name, value):
+    (out / f"{name}.json").write_text(json.dumps(value, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+def figure(name, fig):
+    fig.savefig(out / f"{name}.png", **png)
+    plt.close(fig)
+
+def forecasts_of(history, scale=1.0):
+    s = calendar.season(season)
+    out = {}
+    for uid, g in history[history["unique_id"].str.startswith(f"{region}/")].groupby("unique_id"):
+        g = g[g["ds"].between(pd.Timestamp(s.chunyun_start), pd.Timestamp(s.chunyun_end))]
+        y = g["y"].to_numpy() * scale
+        frame = pd.DataFrame({"ds": g["ds"].to_numpy(), "yhat": y, "yhat_lower_80": 0.95 * y, "yhat_upper_80": 1.05 * y,
+                              "yhat_lower_95": 0.9 * y, "yhat_upper_95": 1.1 * y,
+                              "observed": g["ds"].to_numpy() <= np.datetime64("2025-01-20")})
+        out[uid.split("/")[1]] = types.SimpleNamespace(unique_id=uid, season=season, frame=frame)
+    return out
+
+plots.setup()
+data("cjk_font", [plots.cjk_font(), plots.text("zh", "en"), plots.unit_label("rail_passengers"),
+                  plots.metric_label("selfdrive_trips", short=True), plots.region_label(region), plots.wan(12345.0)])
+history, reference = sample.load_sample(), load_reference()
+data("data_tag", [plots.data_tag(history), plots.data_tag("store")])
+actual = plots.season_actuals(history, region, season)
+partial = plots.season_actuals(history, region, season, cutoff="2025-02-01")
+published = plots.published_figures(region, season)
+data("season_actuals", [actual, partial])
+data("published_figures", published)
+table("mode_table", plots.mode_table(actual, published, actual=partial))
+odds = {m: {**v, "peak_probabilities": [{"date": v["peak_date"], "p": 0.5}], "p_record": 0.25}
+        for m, v in actual["metrics"].items()}
+table("mode_table_odds", plots.mode_table({"metrics": odds}))
+table("peak_table", plots.peak_table({"metrics": odds}))
+table("reference_table", plots.reference_table(region, season))
+table("reference_table_seasons", plots.reference_table(region, seasons=range(2020, 2026)))
+table("season_totals_table", plots.season_totals_table(history, region, range(2016, 2026)))
+table("inventory", plots.inventory(history))
+table("lunar_offset_frame", plots.lunar_offset_frame(history, f"{region}/highway_exit_vehicles", range(2016, 2026)))
+base = forecasts_of(history)
+frame = plots.forecast_frame(base)
+table("forecast_frame", frame)
+s = calendar.season(season)
+found = alerts.compute_alerts(frame, s.chunyun_start, (s.chunyun_end - s.chunyun_start).days + 1, region=region)
+table("alert_days", plots.alert_days(found))
+figure("lunar_offset_grid", plots.lunar_offset_grid(history, region, range(2016, 2026), reference=reference,
+                                                    highlight=season))
+figure("lunar_offset_overlay", plots.lunar_offset_overlay(history, "national/rail_passengers", range(2018, 2026),
+                                                          reference=reference).figure)
+figure("forecast_figure", plots.forecast_figure(base, "SAMPLE", history=history, published=published, alerts=found,
+                                                cutoff="2025-01-13"))
+figure("forecast_figure_one", plots.forecast_figure(base, "SAMPLE", metrics=["highway_exit_vehicles"]))
+figure("scenario_figure", plots.scenario_figure(base, {"+2%": forecasts_of(history, 1.02),
+                                                       "-2%": forecasts_of(history, 0.98)}, "SAMPLE"))
+rows = []
+for s_ in (2024, 2025):
+    w = calendar.season(s_)
+    g = history[history["unique_id"].str.startswith(f"{region}/")
+                & history["ds"].between(pd.Timestamp(w.chunyun_start), pd.Timestamp(w.chunyun_end))]
+    rows.append(g.assign(season=s_))
+bt = pd.concat(rows, ignore_index=True)
+bt = bt.assign(chosen=bt["y"] * 1.03, lunar_profile=bt["y"] * 0.96, nowcast_10=bt["y"] * 1.01)
+bt = bt.assign(**{"chosen-lo-80": bt["chosen"] * 0.95, "chosen-hi-80": bt["chosen"] * 1.05})
+rng = np.random.default_rng(12)
+scored = pd.DataFrame([{"unique_id": u, "season": s_, "model": m, "metric": k, "value": float(rng.normal(3, 2))}
+                       for u in sorted(bt["unique_id"].unique()) for s_ in (2024, 2025)
+                       for m in ("chosen", "lunar_profile", "nowcast_10", "nowcast_20")
+                       for k in ("mape", "total_error_pct", "peak_date_error_days", "coverage_80", "coverage_95")])
+data("nowcast_days", [plots.nowcast_days(m) for m in ("chosen", "nowcast_10", "nowcast_x", "lunar_profile")])
+table("error_table", plots.error_table(scored))
+table("error_table_models", plots.error_table(scored, "total_error_pct", models=["chosen"]))
+table("error_summary", plots.error_summary(scored))
+table("nowcast_table", plots.nowcast_table(scored))
+table("backtest_mode_table", plots.backtest_mode_table(bt, region, season, published=published))
+figure("backtest_figure", plots.backtest_figure(bt, f"{region}/highway_exit_vehicles", season, "SAMPLE"))
+figure("nowcast_figure", plots.nowcast_figure(scored, "SAMPLE"))
+figure("error_figure", plots.error_figure(scored, "SAMPLE"))
+fig, ax = plt.subplots()
+plots.bar_table(ax, scored, "value", "season", "model", "bars", "%")
+figure("bar_table", fig)
 print(Path(forecast.__file__).resolve().parent)
 """
 
@@ -98,14 +208,15 @@ def _export(rev: str, dest: Path, paths: tuple[str, ...]) -> str:
     return sha.stdout.strip()
 
 
-def _write_sample(checkout: Path, data_dir: Path, out: Path, seed: int, var_dir: Path) -> None:
+def _run_child(code: str, checkout: Path, data_dir: Path, out: Path, var_dir: Path, *args: str) -> None:
+    """Run ``code`` in a fresh interpreter on ``checkout``'s code; it prints the forecast package it used."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "CHUNYUN_DATA_DIR": str(data_dir),
-           "CHUNYUN_VAR_DIR": str(var_dir)}
+           "CHUNYUN_VAR_DIR": str(var_dir), "MPLCONFIGDIR": str(var_dir / "matplotlib")}
     env.pop("CHUNYUN_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-c", WRITE_SAMPLE, str(out), str(seed)], env=env, cwd=str(out.parent),
+    done = subprocess.run([sys.executable, "-c", code, str(out), *args], env=env, cwd=str(out.parent),
                           capture_output=True, text=True)
     if done.returncode != 0:
-        raise Failure(f"writing the sample with {checkout} failed:\n{done.stderr.strip()}")
+        raise Failure(f"running on {checkout} failed:\n{done.stderr.strip()}")
     used = Path(done.stdout.strip().splitlines()[-1])
     if used != (checkout / "forecast").resolve():
         raise Failure(f"the child imported forecast from {used}, not from {checkout}")
@@ -138,7 +249,7 @@ def compare_sample(rev: str, seed: int, data_dir: Path | None, own_data: bool, k
             out = tmp / f"out-{label}"
             out.mkdir()
             print(f"writing the sample with {label} ({checkout}), data {data}, seed {seed} ...", file=sys.stderr)
-            _write_sample(checkout, data, out, seed, tmp / f"var-{label}")
+            _run_child(WRITE_SAMPLE, checkout, data, out, tmp / f"var-{label}", str(seed))
             outs[label] = out
         print(f"revision {rev} = {sha[:12]}; working tree {ROOT}; seed {seed}")
         status = _report(_sample_results(outs["rev"], outs["worktree"], f"{sha[:8]} vs worktree"))
@@ -150,6 +261,36 @@ def compare_sample(rev: str, seed: int, data_dir: Path | None, own_data: bool, k
         if keep:
             print(f"kept {tmp}")
         return status
+    finally:
+        if not keep:
+            _rmtree(tmp)
+
+
+def compare_plots(rev: str, keep: bool) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="chunyun-compare-"))
+    try:
+        old = tmp / "rev"
+        sha = _export(rev, old, ("forecast",))
+        outs = {}
+        for label, checkout in (("rev", old), ("worktree", ROOT)):
+            out = tmp / f"out-{label}"
+            out.mkdir()
+            print(f"drawing the tables and figures with {label} ({checkout}) ...", file=sys.stderr)
+            _run_child(DRAW_PLOTS, checkout, ROOT / "data", out, tmp / f"var-{label}")
+            outs[label] = out
+        print(f"revision {rev} = {sha[:12]}; working tree {ROOT}")
+        names = sorted({p.name for p in outs["rev"].iterdir()} | {p.name for p in outs["worktree"].iterdir()})
+        results = []
+        for name in names:
+            a, b = outs["rev"] / name, outs["worktree"] / name
+            if not (a.exists() and b.exists()):
+                results.append((name, False, f"only from {'rev' if a.exists() else 'worktree'}"))
+                continue
+            raw_a, raw_b = a.read_bytes(), b.read_bytes()
+            results.append((name, raw_a == raw_b, _first_difference(raw_a, raw_b)))
+        if keep:
+            print(f"kept {tmp}")
+        return _report(results)
     finally:
         if not keep:
             _rmtree(tmp)
@@ -236,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--data-dir", type=Path, help="data directory both use (default: this working tree's data/)")
     s.add_argument("--own-data", action="store_true", help="each checkout uses its own data/ instead")
     s.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
+    p = sub.add_parser("plots", help="draw forecast.plots' tables and figures with REV and the working tree, compare")
+    p.add_argument("--rev", default="HEAD", help="git revision to compare the working tree with (default HEAD)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     r = sub.add_parser("runs", help="compare two run directories")
     r.add_argument("run_a", type=Path)
     r.add_argument("run_b", type=Path)
@@ -243,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.what == "sample":
             return compare_sample(args.rev, args.seed, args.data_dir, args.own_data, args.keep)
+        if args.what == "plots":
+            return compare_plots(args.rev, args.keep)
         return compare_runs(args.run_a, args.run_b)
     except Failure as exc:
         print(f"compare_outputs: error: {exc}", file=sys.stderr)
