@@ -46,8 +46,9 @@ def test_chinese_labels_draw_with_the_packaged_font():
 
 
 def test_without_any_cjk_font_labels_are_ascii(monkeypatch):
-    monkeypatch.setattr(plots, "CJK_FONTS", ())
-    monkeypatch.setattr(plots, "PACKAGED_CJK_FONT", ("no_such_font_package", "fonts/none.otf"))
+    # the font lookup reads these where it lives, forecast/plots/labels.py
+    monkeypatch.setattr(plots.labels, "CJK_FONTS", ())
+    monkeypatch.setattr(plots.labels, "PACKAGED_CJK_FONT", ("no_such_font_package", "fonts/none.otf"))
     assert plots.cjk_font() is None
     assert plots.unit_label("highway_exit_vehicles") == "10k vehicles (wan liang)"
     assert plots.metric_label("highway_exit_vehicles") == "highway exit vehicles"

@@ -1,4 +1,4 @@
-"""The calibrated sample history (forecast/sample.py): calibration, shape, determinism, no look-ahead.
+"""The calibrated sample history (forecast/sample/): calibration, shape, determinism, no look-ahead.
 
 The sample is generated once per module; a few tests generate again (another seed, a perturbed
 reference, the written files). The whole file runs in well under a minute.
