@@ -375,8 +375,8 @@ def summary_of(forecasts: dict[str, SeasonForecast], region: str, season: int, c
         for m, fc in forecasts.items():
             kinds = series_kinds(history, fc.unique_id, fc.season, fc.cutoff)
             metrics[m]["history_kind"], metrics[m]["actuals_kind"] = kinds["history"], kinds["actuals"]
-        data_kind = _combined_kind(v["history_kind"] for v in metrics.values())
-        actuals_kind = _combined_kind(v["actuals_kind"] for v in metrics.values())
+        data_kind = provenance.combined(v["history_kind"] for v in metrics.values())
+        actuals_kind = provenance.combined(v["actuals_kind"] for v in metrics.values())
     return {
         "region": resolve_region(region),
         "season": int(season),
@@ -386,13 +386,6 @@ def summary_of(forecasts: dict[str, SeasonForecast], region: str, season: int, c
         "run_id": run_id,
         "metrics": metrics,
     }
-
-
-def _combined_kind(kinds) -> str | None:
-    found = {k for k in kinds if k is not None}
-    if not found:
-        return None
-    return found.pop() if len(found) == 1 else "mixed"
 
 
 # ------------------------------------------------------------------------------------------------

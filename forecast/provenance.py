@@ -49,6 +49,14 @@ def data_kind(sources: Iterable[str]) -> str | None:
     return "sample" if found == {SAMPLE} else "mixed"
 
 
+def combined(kinds: Iterable[str | None]) -> str | None:
+    """The kind of several groups of rows from their own kinds: one kind if they agree, else ``mixed``."""
+    found = {k for k in kinds if k is not None}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else "mixed"
+
+
 def is_real(sources) -> np.ndarray:
     """Per row: True unless the row comes from the sample."""
     return np.asarray(pd.Series(sources, dtype=object).astype(str) != SAMPLE)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, metrics, provenance, runs, scorecard, selection
+from forecast import calendar, metrics, runs, scorecard, selection
 from forecast.backtest import label_actuals, load_cache, model_columns
 from forecast.engine import (
     SeasonForecast,
@@ -104,7 +104,7 @@ def _past_task(args):
 def _forward_task(args):
     series, uid, cutoff, seasons, end, choice = args
     t0 = time.perf_counter()
-    model = make(choice.model).fit(_with_real(series[series["ds"] <= cutoff]))
+    model = make(choice.model).fit(selection.fit_frame(series, cutoff))
     fcs = {s: season_forecast(series, uid, s, cutoff, fitted=model, sigma=choice.sigma) for s in seasons}
     days = pd.date_range(cutoff + pd.Timedelta(days=1), end)
     in_window = np.zeros(len(days), dtype=bool)
@@ -120,11 +120,6 @@ def _forward_task(args):
     totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
               for s, fc in fcs.items()}
     return "forward", uid, (fcs, other, model.to_json(), totals), None, None, time.perf_counter() - t0
-
-
-def _with_real(series: pd.DataFrame) -> pd.DataFrame:
-    """``ds, y, real`` for a model's ``fit`` (``real``: not from the sample)."""
-    return pd.DataFrame({"ds": series["ds"], "y": series["y"], "real": provenance.is_real(series["source"])})
 
 
 def _score_task(args):
