@@ -175,6 +175,8 @@ COMPONENTS: dict[str, dict] = {
             "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
             "unchanged": {"type": "integer"}, "replaced": {"type": "integer"}, "duplicates": {"type": "integer"},
             "sha256": NSTR, "load_id": nullable({"type": "integer"}),
+            "problems_omitted": {"type": "integer", "description": "Rejected rows not listed in `problems` (the API "
+                                 "lists at most 1000 of each kind; `rejected` counts them all)."},
             "problems": {"type": "array", "items": {"type": "object", "properties": {
                 "file": NSTR, "line": nullable({"type": "integer"}), "reason": STR, "row": {"type": "object"},
                 "kind": STR}}},

@@ -5,7 +5,8 @@ against ``sync`` and ``gthread``) with two changes:
 
 - every client socket gets a read timeout of :data:`CLIENT_TIMEOUT` seconds: a client that stops
   sending in the middle of its headers or its body is disconnected then, instead of holding its
-  connection (and a greenlet) for ever; a body that stops arriving is answered 408 by the app;
+  connection (and a greenlet) for ever; a body that stops arriving is answered 408 by the app
+  (with ``keepalive = 0`` gunicorn sets no deadline of its own on reading the headers);
 - the errors gunicorn answers itself, before the app sees a request (a malformed request line
   400, a request line over ``limit_request_line`` 414, too many or too large headers 431, and the
   500 of a request cut short by the worker timeout), are ``application/problem+json`` like every

@@ -168,6 +168,7 @@ class IngestReport:
     dry_run: bool = False
     sha256: str | None = None
     load_id: int | None = None
+    problems_omitted: int = 0  # rejected rows beyond the first ``max_problems`` listed (counted in rejected)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -703,6 +704,7 @@ class _Checked:
     rows: int
     duplicates: int
     form: _Form
+    omitted: int = 0  # problems counted but not built (over the caller's max_problems)
 
 
 def _row_dict(raw: _Raw, form: _Form, rec: int, col: int) -> dict:
@@ -772,19 +774,22 @@ def _candidates(raw: _Raw, form: _Form) -> tuple[dict[str, pd.Series], list[int]
     return {c: cand[c] for c in cand.columns}, np.flatnonzero(~any_value).tolist()
 
 
-def check(raw: _Raw) -> _Checked:
+def check(raw: _Raw, max_problems: int | None = None) -> _Checked:
     """Validate raw cells: the good rows (``unique_id, ds, y`` with their line) and a Problem for
-    every other observation. Nothing touches the store here."""
+    every other observation (for the first ``max_problems`` of each kind when given: the others
+    are only counted, so a body of bad rows costs no more than one of good rows). Nothing touches
+    the store here."""
+    room = _Room(max_problems)
     form = raw.form or _form(raw.header, raw.file)
     started = time.perf_counter()
     cand, empty_recs = _candidates(raw, form)
     m = len(cand["rec"])
     problems: list[Problem] = list(raw.screened)
-    for line, nfields, fields in raw.ragged:
+    for line, nfields, fields in room.take(raw.ragged):
         problems.append(Problem(raw.file, line, f"{nfields} fields but the header has {len(raw.header)} "
                                 "(quote a value that contains the separator, e.g. \"1,234\")",
                                 {"fields": fields}, "bad_row"))
-    for rec in empty_recs:
+    for rec in room.take(empty_recs):
         problems.append(Problem(raw.file, int(raw.lines[rec]), "missing value (every value cell is empty)",
                                 _row_dict(raw, form, rec, -1), "missing_value"))
 
@@ -866,7 +871,7 @@ def check(raw: _Raw) -> _Checked:
             bad |= failing[codes]
     recs, cols = cand["rec"].to_numpy(), cand["col"].to_numpy()
     lines = raw.lines[recs] if m else np.zeros(0, dtype=np.int64)
-    for i in np.flatnonzero(bad):
+    for i in room.take(np.flatnonzero(bad)):
         found = [(reasons[codes[i]], kinds[codes[i]]) for codes, reasons, kinds in checks
                  if reasons[codes[i]] is not None]
         problems.append(Problem(raw.file, int(lines[i]), "; ".join(r for r, _ in found),
@@ -886,12 +891,18 @@ def check(raw: _Raw) -> _Checked:
         d = good[dup]
         distinct = d.groupby(["unique_id", "ds"], observed=True)["y"].transform("nunique")
         clash = d[distinct > 1]
+        built = 0
         for (u, day), grp in clash.groupby(["unique_id", "ds"], sort=False, observed=True):
+            if not room.left():
+                break
+            built += len(grp)
+            room.built += len(grp)
             where = ", ".join(f"{ln} ({_fmt(v)})" for ln, v in zip(grp["line"], grp["y"], strict=True))
             for _, row in grp.iterrows():
                 problems.append(Problem(raw.file, int(row["line"]),
                                         f"{u} on {day:%Y-%m-%d} has different values in this file: lines {where}",
                                         _row_dict(raw, form, int(row["rec"]), int(row["col"])), "duplicate"))
+        room.omitted += len(clash) - built
         same_drop = d[(distinct == 1).to_numpy()].duplicated(["unique_id", "ds"], keep="first")
         duplicates = int(same_drop.sum())
         drop = clash.index.union(same_drop[same_drop].index)
@@ -900,7 +911,26 @@ def check(raw: _Raw) -> _Checked:
     rows = m + len(raw.ragged) + len(empty_recs) + len(raw.screened)
     log.debug("checked %d observations in %.2f s: %d good, %d problems", rows, time.perf_counter() - started,
               len(good), len(problems))
-    return _Checked(good, problems, rows, duplicates, form)
+    return _Checked(good, problems, rows, duplicates, form, room.omitted)
+
+
+class _Room:
+    """How many more problems of a kind to build in detail (None: all); counts the others."""
+
+    def __init__(self, limit: int | None):
+        self.limit, self.built, self.omitted = limit, 0, 0
+
+    def take(self, items):
+        """The first items there is room for (all when there is no limit); counts the rest."""
+        if self.limit is None:
+            return items
+        n = max(0, min(len(items), self.limit - self.built))
+        self.built += n
+        self.omitted += len(items) - n
+        return items[:n]
+
+    def left(self) -> bool:
+        return self.limit is None or self.built < self.limit
 
 
 def _bound_check(y: np.ndarray, uid_names: np.ndarray, uid_codes: np.ndarray, v_codes: np.ndarray):
@@ -938,7 +968,8 @@ def _to_float(values: pd.Series) -> np.ndarray:
         return out
 
 
-def _against_history(good: pd.DataFrame, store: Store, raw: _Raw, form: _Form) -> tuple[pd.DataFrame, list[Problem]]:
+def _against_history(good: pd.DataFrame, store: Store, raw: _Raw, form: _Form,
+                     room: _Room | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Rows whose value is far above the series' own level, as problems (see the module
     docstring): above HISTORY_FACTOR x the stored maximum when the store holds HISTORY_MIN_ROWS
     days of the series, else above FILE_FACTOR x the median of the file's values for it."""
@@ -966,7 +997,7 @@ def _against_history(good: pd.DataFrame, store: Store, raw: _Raw, form: _Form) -
     if not len(over):
         return good, []
     problems = []
-    for i in over:
+    for i in (room or _Room(None)).take(over):
         row = good.iloc[i]
         problems.append(Problem(raw.file, int(row["line"]),
                                 f"implausible value {_fmt(row['y'])} for {row['unique_id']} on {row['ds']:%Y-%m-%d}: more "
@@ -985,21 +1016,23 @@ def _fmt(v: float) -> str:
 
 
 def ingest(path: str | Path, store: Store | None = None, source: str | None = None, dry_run: bool = False,
-           replace: bool = False) -> IngestReport:
-    """Validate and store a CSV or Parquet file; see the module docstring for the rules."""
+           replace: bool = False, max_problems: int | None = None) -> IngestReport:
+    """Validate and store a CSV or Parquet file; see the module docstring for the rules.
+    ``max_problems``: list at most this many problems of each kind in detail (all are counted)."""
     raw = read_file(path)
-    return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace)
+    return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace, max_problems)
 
 
 def ingest_bytes(data: bytes, store: Store | None = None, source: str | None = "upload", name: str | None = None,
-                 dry_run: bool = False, replace: bool = False) -> IngestReport:
+                 dry_run: bool = False, replace: bool = False, max_problems: int | None = None) -> IngestReport:
     """Validate and store CSV or Parquet content (an uploaded file or an HTTP body)."""
     raw = read_bytes(data, name or source or "<body>")
-    return _ingest_raw(raw, store, source or "upload", dry_run, replace)
+    return _ingest_raw(raw, store, source or "upload", dry_run, replace, max_problems)
 
 
 def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, source: str | None = "api",
-                 dry_run: bool = False, replace: bool = False, lines=None, file: str = "<body>") -> IngestReport:
+                 dry_run: bool = False, replace: bool = False, lines=None, file: str = "<body>",
+                 max_problems: int | None = None) -> IngestReport:
     """Validate and store rows already parsed (JSON rows of a request), with the same columns and
     rules as a file. ``lines`` defaults to the row number (index + 1)."""
     if not isinstance(frame, pd.DataFrame):
@@ -1019,10 +1052,11 @@ def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, s
         except (TypeError, ValueError) as err:
             raise UnreadableFile(f"{file}: rows must be objects with the same keys ({err})") from None
     raw = _raw_from_frame(frame, file, lines=lines)
-    return _ingest_raw(raw, store, source or "api", dry_run, replace)
+    return _ingest_raw(raw, store, source or "api", dry_run, replace, max_problems)
 
 
-def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, replace: bool) -> IngestReport:
+def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, replace: bool,
+                max_problems: int | None = None) -> IngestReport:
     source = str(source).strip()
     if not source:
         raise InvalidInput("empty source name", hint="give --source NAME")
@@ -1030,23 +1064,28 @@ def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, repl
         raise InvalidInput(f"source {source!r} is reserved for the sample history that `chunyun prepare` loads",
                            hint="label your rows with another source name (--source NAME, ?source=NAME)")
     started = time.perf_counter()
-    checked = check(raw)
+    checked = check(raw, max_problems)
     report = IngestReport(raw.file, source, checked.form.kind, rows=checked.rows, duplicates=checked.duplicates,
                           dry_run=dry_run, sha256=raw.sha256)
     problems = checked.problems
     store = store if store is not None else Store()
-    good, implausible = _against_history(checked.good, store, raw, checked.form)
+    room = _Room(max_problems)
+    good, implausible = _against_history(checked.good, store, raw, checked.form, room)
     problems += implausible
+    omitted = checked.omitted + room.omitted
     rows = good[["unique_id", "ds", "y"]].assign(
         source=pd.Categorical.from_codes(np.zeros(len(good), dtype=np.int8), [source]))
     # rejected rows known so far; the store adds the conflicts it finds inside the transaction
-    audit = {"source": source, "file": raw.file, "sha256": raw.sha256, "rejected": len(problems)}
+    audit = {"source": source, "file": raw.file, "sha256": raw.sha256, "rejected": len(problems) + omitted}
     result = store.write(rows, replace=replace, dry_run=dry_run, audit=audit)
     if len(result.conflicts):
         keys = result.conflicts[["unique_id", "ds"]].assign(unique_id=result.conflicts["unique_id"].astype(str))
         where = good[["unique_id", "ds", "line", "rec", "col"]]
         where = where[where["unique_id"].isin(keys["unique_id"].unique())].astype({"unique_id": str})
         located = result.conflicts.merge(where, on=["unique_id", "ds"], how="left")
+        if max_problems is not None and len(located) > max_problems:
+            omitted += len(located) - max_problems
+            located = located.iloc[:max_problems]
         for c in located.itertuples(index=False):
             problems.append(Problem(
                 raw.file, int(c.line),
@@ -1054,8 +1093,12 @@ def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, repl
                 f"from {c.stored_source!r} (ingest with replace to overwrite)",
                 _row_dict(raw, checked.form, int(c.rec), int(c.col)), "conflict"))
     problems.sort(key=lambda p: p.line)
+    if max_problems is not None and len(problems) > max_problems:
+        omitted += len(problems) - max_problems
+        problems = problems[:max_problems]
     report.problems = problems
-    report.rejected = len(problems)
+    report.problems_omitted = omitted
+    report.rejected = len(problems) + omitted
     report.accepted = result.written
     report.unchanged = result.unchanged
     report.replaced = result.replaced

@@ -292,3 +292,22 @@ def test_work_per_request_is_linear_in_the_body(var_dir):
     report = ingest_bytes(body, Store(), source="t", dry_run=True)
     assert report.rejected == ingest_mod.MAX_BAD_LINES and report.accepted == 2000
     assert np.all([p.kind == "binary_data" for p in report.problems])
+
+
+@pytest.mark.parametrize("body", [
+    [{"date": "2024-01-01", "region": "jiangxi", "metric": "rail_passengers", "value": 1}],
+    [{"unique_id": "jiangxi/rail_passengers", "ds": "2024-01-01", "y": 1, "note": "x"}],
+    [{"date": None, "region": None, "metric": None, "value": None}],
+    [{"date": "2024-01-01", "region": "jiangxi", "metric": "rail_passengers"}],
+    [{"date": "2024-01-01", "region": "jiangxi", "metric": "rail_passengers", "value": [1]}],
+    [{"date": 1, "region": 2, "metric": 3, "value": 4, "unique_id": 5, "ds": 6, "y": 7}],
+    [{"unique_id": "a", "ds": "b", "y": 1}, {"date": "x", "region": "y", "metric": "z", "value": 1}],
+    [], {"a": 1}, None,
+])
+def test_the_fast_body_check_agrees_with_the_published_schema(body):
+    from api.validation import _valid_rows_fast, body_validator
+
+    if _valid_rows_fast(body):  # it may only say "valid" where the published schema does
+        assert body_validator("post_observations").is_valid(body)
+    assert _valid_rows_fast(body) == (body_validator("post_observations").is_valid(body)
+                                      and not (isinstance(body, list) and body and {"unique_id", "date"} <= body[0].keys()))

@@ -13,6 +13,7 @@ from forecast import ingest
 from forecast.errors import InvalidInput, Unprocessable
 
 bp = Blueprint("observations", __name__)
+MAX_LISTED = 1000
 
 
 @route(bp, "post_observations")
@@ -20,7 +21,9 @@ bp = Blueprint("observations", __name__)
 def post_observations():
     q = params("post_observations")
     kind = request.mimetype
-    options = {"source": q["source"], "dry_run": q["dry_run"], "replace": q["replace"]}
+    # at most MAX_LISTED problems of each kind in detail: a body of bad rows is answered as fast as
+    # one of good rows (the report's `rejected` counts them all, `problems_omitted` the unlisted)
+    options = {"source": q["source"], "dry_run": q["dry_run"], "replace": q["replace"], "max_problems": MAX_LISTED}
     if kind == "application/json":
         rows = _json_rows(_body())
         check_body("post_observations", rows)
@@ -38,9 +41,10 @@ def post_observations():
     body = report.to_dict()
     stored_nothing = report.accepted + report.unchanged + report.duplicates == 0
     if report.rejected and stored_nothing:
-        raise Unprocessable(f"no row could be stored: {report.rejected} rejected",
+        listed = "" if not report.problems_omitted else f" (the first {len(report.problems)} listed)"
+        raise Unprocessable(f"no row could be stored: {report.rejected} rejected{listed}",
                             hint="fix the rows listed in `errors` (file:line: reason) and send them again",
-                            errors=[p.to_dict() for p in report.problems], report=body)
+                            errors=body.pop("problems"), report=body)
     return json_response(body)
 
 
