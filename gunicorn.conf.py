@@ -11,9 +11,14 @@ answers are problem+json and whose client sockets time out). Measured with bench
 held, ``gevent`` answered every poll in milliseconds, since a stalled connection holds a greenlet,
 not a worker. A request still runs on one greenlet from start to end: the app's work per request
 is bounded (the ingest limits in forecast/ingest.py), so no request holds its worker for long.
-Stalled clients are cut off: the headers of a request must arrive within ``keepalive`` seconds
-(the gevent worker's read deadline), and a silent socket times out after
-``api.server.CLIENT_TIMEOUT`` seconds (a body that stops arriving is answered 408).
+Stalled clients are cut off: a socket that stays silent for ``api.server.CLIENT_TIMEOUT`` (20)
+seconds is closed (a body that stops arriving is answered 408); ``worker_connections`` bounds how
+many a worker holds.
+
+No keep-alive (``keepalive = 0``, as the sync workers had): with kept-alive connections a gevent
+worker serves every connection it once accepted, so 16 connections spread unevenly over the 5
+workers and p99 reached 0.4-2 s in bench/api_load.py; with one request per connection, an idle
+worker takes the next one (the way sync workers balance), and p99 stays near sync's (BENCHMARKS.md).
 
 The app is preloaded:
 the master imports the code and builds the app with ``WARM_UP`` off, so it loads no run; each
@@ -44,7 +49,7 @@ worker_connections = 1000  # connections (greenlets) per worker, stalled ones in
 preload_app = True
 timeout = 30  # a request is answered from memory; 30 s means a stuck worker
 graceful_timeout = 20
-keepalive = 5  # seconds an idle kept-alive connection stays open, and the deadline for a request's headers
+keepalive = 0  # one request per connection: requests spread over the workers (see above)
 max_requests = 20_000  # recycle workers now and then (jitter spreads the restarts)
 max_requests_jitter = 2_000
 limit_request_line = 8190
