@@ -21,6 +21,19 @@ from forecast.errors import ChunyunError
 
 log = logging.getLogger("api")
 
+# On every response. The page and /docs load scripts, styles and images from this server only
+# (the Swagger UI is served from the installed package, its start-up script from /static/docs.js;
+# Swagger UI draws its icons as data: images); no page may be framed, no referrer leaves the site.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
 
 def _version() -> str:
     try:
@@ -52,7 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
     problems.register(app)

@@ -35,6 +35,21 @@ class UnsupportedMediaType(ChunyunError):
     title = "Unsupported media type"
 
 
+class RequestTimeout(ChunyunError):
+    status = 408
+    title = "Request timeout"
+
+
+def dumps(obj, default=str) -> bytes:
+    """JSON as UTF-8 bytes; text that is not valid Unicode (a lone surrogate such as ``\\ud800``
+    from a JSON body) is written as a ``\\u`` escape instead of failing the response."""
+    text = json.dumps(obj, ensure_ascii=False, default=default)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, default=default).encode("ascii")
+
+
 # slug -> (status, title, what it means)
 TYPES: dict[str, tuple[int, str, str]] = {
     "invalid-input": (400, "Invalid input", "A parameter or body value is malformed or impossible; `errors` lists each one."),
@@ -43,6 +58,7 @@ TYPES: dict[str, tuple[int, str, str]] = {
     "not-found": (404, "Not found", "An unknown route, series, region, season, run or job."),
     "method-not-allowed": (405, "Method not allowed", "The route exists but not with this method; see the Allow header."),
     "not-acceptable": (406, "Not acceptable", "The server cannot produce a representation the client accepts."),
+    "request-timeout": (408, "Request timeout", "The client stopped sending its request body before it was complete."),
     "conflict": (409, "Conflict", "The request clashes with the current state, e.g. a retraining job is running."),
     "payload-too-large": (413, "Payload too large", "The body exceeds CHUNYUN_MAX_BODY_BYTES."),
     "unsupported-media-type": (415, "Unsupported media type", "Send application/json or text/csv."),
@@ -70,8 +86,7 @@ def problem(status: int, title: str, detail: str, hint: str | None = None, slug:
         body["hint"] = hint
     body["instance"] = request.path if request else None
     body.update({k: v for k, v in extra.items() if v is not None})
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                    mimetype="application/problem+json", headers=headers)
+    return Response(dumps(body), status=status, mimetype="application/problem+json", headers=headers)
 
 
 def handle(err: Exception) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 
 from flask import Response, current_app
@@ -34,7 +33,9 @@ def store():
 
 
 def json_response(obj, status: int = 200, headers: dict | None = None) -> Response:
-    body = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False, default=_default)
+    from api.problems import dumps
+
+    body = obj if isinstance(obj, str) else dumps(obj, default=_default)
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 

@@ -169,7 +169,12 @@ COMPONENTS: dict[str, dict] = {
         "description": "A run's manifest (see forecast/runs.py), with `current` marking the live one.",
         "properties": {"run_id": STR, "created_at": NSTR, "cutoff": NSTR, "data_end": NSTR, "data_fingerprint": NSTR,
                        "data_kind": NSTR, "versions": {"type": "object"}, "models": {"type": "object"},
-                       "current": {"type": "boolean"}},
+                       "current": {"type": "boolean"},
+                       "skipped": {"type": "array", "description": "What training left out, and why: a season a series' "
+                                   "history cannot support (`season` set), or a whole series (`season` null).",
+                                   "items": {"type": "object", "required": ["unique_id", "reason"],
+                                             "properties": {"unique_id": STR, "season": nullable({"type": "integer"}),
+                                                            "reason": STR}}}},
     },
     "RunList": {"type": "object", "required": ["runs"],
                 "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}}},
@@ -186,10 +191,20 @@ COMPONENTS: dict[str, dict] = {
             "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
             "unchanged": {"type": "integer"}, "replaced": {"type": "integer"}, "duplicates": {"type": "integer"},
             "sha256": NSTR, "load_id": nullable({"type": "integer"}),
+            "problems_omitted": {"type": "integer", "description": "Rejected rows not listed in `problems` (the API "
+                                 "lists at most 1000 of each kind; `rejected` counts them all)."},
             "problems": {"type": "array", "items": {"type": "object", "properties": {
                 "file": NSTR, "line": nullable({"type": "integer"}), "reason": STR, "row": {"type": "object"},
                 "kind": STR}}},
         },
+    },
+    "Retraction": {
+        "type": "object", "required": ["load_id", "deleted", "restored", "dry_run"],
+        "description": "What `DELETE /v1/loads/{load_id}` (or `chunyun retract`) did: rows the load inserted are "
+                       "deleted, values it replaced are restored, in one transaction.",
+        "properties": {"load_id": {"type": "integer"}, "retract_id": nullable({"type": "integer"}), "source": NSTR,
+                       "file": NSTR, "deleted": {"type": "integer"}, "restored": {"type": "integer"},
+                       "dry_run": {"type": "boolean"}},
     },
     "ProblemType": {"type": "object", "required": ["type", "title", "status"],
                     "properties": {"type": STR, "title": STR, "status": {"type": "integer"}, "description": STR}},
@@ -197,11 +212,20 @@ COMPONENTS: dict[str, dict] = {
 
 # Request bodies are validated with these (self-contained: no $ref).
 SCALAR = {"type": ["string", "number", "integer", "null"]}
+
+
+def _not_all_null(fields: list[str]) -> dict:
+    """A row whose required fields are all null holds nothing to store: the schema says so."""
+    return {"required": fields, "properties": {f: {"type": "null"} for f in fields}}
+
+
 OBSERVATION_REGIONAL = {"type": "object", "required": ["date", "region", "metric", "value"],
                         "properties": {"date": SCALAR, "region": SCALAR, "metric": SCALAR, "value": SCALAR},
-                        "additionalProperties": SCALAR}
+                        "additionalProperties": SCALAR, "maxProperties": 1000,
+                        "not": _not_all_null(["date", "region", "metric", "value"])}
 OBSERVATION_LONG = {"type": "object", "required": ["unique_id", "ds", "y"],
-                    "properties": {"unique_id": SCALAR, "ds": SCALAR, "y": SCALAR}, "additionalProperties": SCALAR}
+                    "properties": {"unique_id": SCALAR, "ds": SCALAR, "y": SCALAR}, "additionalProperties": SCALAR,
+                    "maxProperties": 1000, "not": _not_all_null(["unique_id", "ds", "y"])}
 OBSERVATIONS_BODY = {
     "description": "Actuals, all rows in one shape: `{date, region, metric, value}` or `{unique_id, ds, y}`. "
                    "Values are checked row by row as `chunyun ingest` does; bad rows are reported, good rows stored.",
@@ -229,7 +253,8 @@ PROBLEM_TEXT = {
     401: "Missing or wrong bearer token.",
     403: "Write endpoints are disabled: no CHUNYUN_API_TOKEN is set.",
     404: "Unknown series, region, season, run or job.",
-    409: "A retraining job is already running.",
+    408: "The body stopped arriving before it was complete.",
+    409: "A retraining job is already running, or the load cannot be retracted (see `detail`).",
     413: "The body is larger than CHUNYUN_MAX_BODY_BYTES.",
     415: "The body's Content-Type is not accepted.",
     422: "Well-formed input that cannot be acted on (e.g. a range over 400 days, or no valid row).",
@@ -286,8 +311,13 @@ OPERATIONS: dict[str, dict] = {
     "list_forecasts": {
         "method": "get", "path": "/v1/forecasts", "tags": ["forecasts"],
         "summary": "Daily forecast rows `unique_id, ds, yhat, yhat_lower, yhat_upper` for one series.",
-        "description": "The window is `start..end` (at most 400 days); without them, the Chunyun window of "
-                       "`season` (default: the run's latest season). Served from the current run.",
+        "description": "The window is `start..end`: `end` must not be before `start`, and the window may span "
+                       f"at most {MAX_RANGE_DAYS} days (else 400 or 422). With only one of them the window is "
+                       f"{MAX_RANGE_DAYS} days from `start` or up to `end`, within the run's forecasts; without them, "
+                       "the Chunyun window of `season` (default: the run's latest season). Served from the current run.",
+        # what JSON Schema cannot say about two parameters together (tests/test_api_schema.py reads it)
+        "x-constraints": [{"rule": "not_before", "parameter": "end", "other": "start"},
+                          {"rule": "max_span_days", "parameters": ["start", "end"], "days": MAX_RANGE_DAYS}],
         "parameters": [
             param("unique_id", UNIQUE_ID, required=True), param("start", DATE, "First day (inclusive)."),
             param("end", DATE, "Last day (inclusive)."), param("season", SEASON, "Use this season's Chunyun window."),
@@ -352,14 +382,37 @@ OPERATIONS: dict[str, dict] = {
     "post_observations": {
         "method": "post", "path": "/v1/observations", "tags": ["data"], "auth": True,
         "summary": "Store actuals (JSON, CSV or Parquet), validated and reported as `chunyun ingest` does.",
+        "description": "Rows are checked as `chunyun ingest` checks a file: each bad row is listed in `problems`, "
+                       "the good ones are stored (200). When no row can be stored (every row rejected, or a row "
+                       "whose fields are all null) the answer is 422 with the same list. Dates from "
+                       f"{calendar.FIRST_DATA_DAY.isoformat()} to today; values at most the per-unit bound (1.5e9 "
+                       "persons, 5e8 vehicles a day) and not far above the series' stored history.",
+        # the rows' content is checked row by row (known region and metric, a real date in range, a
+        # plausible value, no conflict with the store): what a schema cannot say about a body
+        "x-constraints": [{"rule": "rows_checked",
+                           "description": "a body is stored when at least one of its rows passes the row checks "
+                                          "of `chunyun ingest`; else 422 with every row's reason (400 for a CSV or "
+                                          "Parquet body that cannot be read at all)"}],
         "parameters": [
-            param("source", {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{1,64}$", "default": "api"},
-                  "Source label stored with the rows."),
+            param("source", {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{1,64}$", "default": "api",
+                             "not": {"enum": ["sample"]}},
+                  "Source label stored with the rows (`sample` is reserved for the sample history)."),
             param("dry_run", BOOL, "Validate and report, store nothing."),
             param("replace", BOOL, "Overwrite existing values that differ (else they are rejected)."),
         ],
         "body": OBSERVATIONS_BODY,
-        "responses": {"200": ok(ref("IngestReport")), **problems(400, *WRITE, 413, 415, 422, 503)},
+        "responses": {"200": ok(ref("IngestReport")), **problems(400, *WRITE, 408, 413, 415, 422, 503)},
+    },
+    "retract_load": {
+        "method": "delete", "path": "/v1/loads/{load_id}", "tags": ["data"], "auth": True,
+        "summary": "Take a load back: delete the rows it stored and restore the values it replaced (one transaction).",
+        "description": "`load_id` is the `load_id` of an ingest report (`chunyun loads` lists them). Refused with 409 "
+                       "for a load already retracted, the sample, or a load whose rows a later load replaced "
+                       "(retract that one first). Leaves an audit row of its own.",
+        "parameters": [param("load_id", {"type": "integer", "minimum": 1, "maximum": 999_999_999}, "A load id.",
+                             where="path"),
+                       param("dry_run", BOOL, "Say what would be done, change nothing.")],
+        "responses": {"200": ok(ref("Retraction")), **problems(400, *WRITE, 404, 409)},
     },
 }
 
@@ -406,6 +459,7 @@ def openapi(version: str = "0.1.0") -> dict:
             }}
         if op.get("auth"):
             item["security"] = [{"bearerAuth": []}]
+        item.update({k: copy.deepcopy(v) for k, v in op.items() if k.startswith("x-")})
         paths.setdefault(op["path"], {})[op["method"]] = item
     return {
         "openapi": "3.1.0",

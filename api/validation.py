@@ -10,6 +10,7 @@ import re
 from datetime import date
 from functools import cache
 
+import fastjsonschema
 from flask import request
 from jsonschema import Draft202012Validator
 
@@ -123,26 +124,64 @@ def _validate(op_id: str, path: dict | None) -> dict:
     return out
 
 
+@cache
+def _fast_rows(shape: str):
+    """The observation body schema for one row shape, compiled to Python by fastjsonschema."""
+    return fastjsonschema.compile({"type": "array", "minItems": 1, "items": getattr(schemas, shape)})
+
+
+def _valid_rows_fast(body) -> bool:
+    """True when ``body`` is valid for ``OBSERVATIONS_BODY``: the rows' shape is decided by the
+    first row, then all rows are checked against that shape's schema in compiled code (jsonschema
+    took 29 s for the 450,000 rows of a 20 MiB body). False means "look closer", not "invalid"."""
+    if not (isinstance(body, list) and body and isinstance(body[0], dict)):
+        return False
+    shape, other = (("OBSERVATION_LONG", schemas.OBSERVATION_REGIONAL) if "unique_id" in body[0]
+                    else ("OBSERVATION_REGIONAL", schemas.OBSERVATION_LONG))
+    if set(other["required"]) <= body[0].keys():  # may match both shapes (oneOf): the full check decides
+        return False
+    try:
+        _fast_rows(shape)(body)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def check_body(op_id: str, body) -> None:
-    """Validate a parsed JSON body; the error names the first bad row and what it lacks."""
-    validator = body_validator(op_id)
-    if validator.is_valid(body):
+    """Validate a parsed JSON body; the error names the first bad rows and what they lack.
+
+    Compiled checks find the bad rows (a body at the size limit has 450,000 of them); jsonschema
+    then words the messages of the first 20 only."""
+    if op_id == "post_observations" and _valid_rows_fast(body):
         return
     if not isinstance(body, list) or not body:
         raise InvalidInput("the body must be a non-empty JSON array of observation objects",
                            hint='send [{"date": "2026-02-04", "region": "jiangxi", "metric": "highway_exit_vehicles", '
                                 '"value": 2500000}, ...] or [{"unique_id": ..., "ds": ..., "y": ...}, ...]')
     first = body[0] if isinstance(body[0], dict) else {}
-    shape = schemas.OBSERVATION_LONG if "unique_id" in first else schemas.OBSERVATION_REGIONAL
-    row_validator = Draft202012Validator(shape)
+    name = "OBSERVATION_LONG" if "unique_id" in first else "OBSERVATION_REGIONAL"
+    shape = getattr(schemas, name)
+    row_fast, row_validator = _fast_row(name), Draft202012Validator(shape)
     errors = []
     for i, row in enumerate(body):
+        try:
+            row_fast(row)
+            continue
+        except fastjsonschema.JsonSchemaException:
+            pass
         for err in row_validator.iter_errors(row):
             where = "/".join(str(p) for p in err.absolute_path)
             errors.append({"in": "body", "row": i + 1, "field": where or None, "message": err.message})
         if len(errors) >= 20:
             break
+    if not errors and body_validator(op_id).is_valid(body):  # rows of both shapes at once: the full check
+        return
     columns = ", ".join(shape["required"])
     first_error = errors[0] if errors else {"row": 1, "message": "rows mix the two shapes"}
     raise InvalidInput(f"row {first_error['row']}: {first_error['message']}",
                        hint=f"every row is an object with {columns} (all rows in one shape)", errors=errors)
+
+
+@cache
+def _fast_row(shape: str):
+    return fastjsonschema.compile(getattr(schemas, shape))

@@ -3,6 +3,7 @@
     .venv/bin/python bench/api_load.py                      # /healthz, /v1/forecasts, /v1/seasons/{s}/summary
     .venv/bin/python bench/api_load.py --during-retrain     # load while POST /v1/runs retrains; count failures
     .venv/bin/python bench/api_load.py --client python      # the Python client even when wrk is installed
+    .venv/bin/python bench/api_load.py --worker-class sync  # the same with another gunicorn worker class
     .venv/bin/python bench/api_load.py --during-retrain --train-target bench.api_load:republish
                                                             # the switch under load without a real fit
 
@@ -50,7 +51,7 @@ class Server:
     """What ``chunyun serve`` execs (gunicorn with gunicorn.conf.py), on a free loopback port."""
 
     def __init__(self, var_dir: str | None, workers: int | None, token: str, log_path: Path,
-                 train_target: str | None = None):
+                 train_target: str | None = None, extra_args: list[str] | None = None):
         self.port = free_port()
         env = dict(os.environ, CHUNYUN_HOST=HOST, CHUNYUN_PORT=str(self.port), CHUNYUN_API_TOKEN=token)
         if var_dir:
@@ -60,6 +61,7 @@ class Server:
             env["CHUNYUN_WORKERS"] = str(workers)
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         argv = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]  # = `chunyun serve`
+        argv += extra_args or []  # e.g. ["--worker-class", "sync"] to compare with the configured one
         if train_target:
             argv.append(f"api:create_app({{'WARM_UP': False, 'TRAIN_TARGET': {train_target!r}}})")
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=env,
@@ -310,12 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrain-timeout", type=float, default=900.0, help="give up on the job after this long")
     parser.add_argument("--train-target", help="module:function POST /v1/runs runs (default: forecast.train, as "
                                                "`chunyun train`); bench.api_load:republish skips the fit")
+    parser.add_argument("--worker-class", help="override gunicorn.conf.py's worker class (e.g. sync, to compare)")
     parser.add_argument("--json", action="store_true", help="JSON on stdout instead of Markdown")
     args = parser.parse_args(argv)
 
     token = secrets.token_hex(16)
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"chunyun-bench-{os.getpid()}.log"
-    server = Server(args.var_dir, args.workers, token, log_path, args.train_target)
+    server = Server(args.var_dir, args.workers, token, log_path, args.train_target,
+                    ["--worker-class", args.worker_class] if args.worker_class else None)
     try:
         ready = server.wait_ready()
         paths = targets(server.port, args.unique_id, args.region)

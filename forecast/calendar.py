@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 FIRST_SEASON = 2000
 LAST_SEASON = 2035
 SUPPORTED_HINT = f"seasons {FIRST_SEASON}–{LAST_SEASON} are supported"
+# The first day an observation may have: the calendar knows days from 1999-08-12 (midway between
+# the 1999 and 2000 Spring Festivals), the models look a few days around each date (4 for the
+# holiday features), so the store starts with the year 2000. Ingest and training both use it.
+FIRST_DATA_DAY = date(FIRST_SEASON, 1, 1)
 
 CHUNYUN_DAYS_BEFORE = 15  # the window opens 15 days before 正月初一 ...
 CHUNYUN_DAYS_AFTER = 24  # ... and closes 24 days after it: 40 days in all

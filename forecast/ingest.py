@@ -40,13 +40,27 @@ Plain numbers in base units (persons, vehicles), e.g. ``1234567`` or ``1.2e6``. 
 separators are accepted only in the standard grouping ``1,234,567`` (the field must then be quoted
 in CSV); any other comma, a 万/亿 suffix (store ``125000``, not ``12.5万``), a negative or
 non-finite number is rejected. In long form an empty value (or ``NA``, ``-``) is reported as
-missing.
+missing. A value must be plausible: at most :data:`forecast.registry.MAX_DAILY` for its unit
+(1.5 billion persons, 0.5 billion vehicles a day), and at most ``HISTORY_FACTOR`` (10) times the
+highest value stored for its series once the store holds ``HISTORY_MIN_ROWS`` (30) days of it
+(or, for a series new to the store, ``FILE_FACTOR`` (100) times the median of the file's own
+values for it, when the file has 30 of them). An implausible value is rejected, never stored.
+
+Limits
+------
+Checked on the raw bytes before any parsing: at most ``MAX_COLUMNS`` (1000) columns (or JSON keys)
+and ``MAX_LINE_BYTES`` (64 KiB) per line. A data line that is too long, holds a NUL byte, or opens a
+quote that is never closed (a truncated upload: ``...,"40`` at the end of the file) is reported
+as a rejected row and the rest of the file is read; an over-long or over-wide header, or binary
+data throughout, makes the file unreadable. Parser errors of every kind (CSV, JSON, Parquet,
+encodings) become a row problem or an :class:`UnreadableFile`, never an unhandled exception.
 
 Dates
 -----
 ``YYYY-MM-DD`` (also ``YYYY/M/D``, ``YYYY.M.D``, ``YYYYMMDD``, ``YYYY年M月D日``, a midnight time such
 as ``2025-01-14 00:00:00``, or a date/timestamp column in Parquet). A date that does not exist
-(``2025-02-30``) is *impossible*; one before 1950 or after today (China time) is *out of range*.
+(``2025-02-30``) is *impossible*; one before :data:`forecast.calendar.FIRST_DATA_DAY` (2000-01-01,
+the first day the calendar and the models support) or after today (China time) is *out of range*.
 
 Line numbers
 ------------
@@ -64,6 +78,7 @@ Counts: ``rows`` = observations read = ``accepted`` (written: new or replaced) +
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -71,6 +86,7 @@ import logging
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -79,15 +95,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import registry
+from forecast import calendar, registry
 from forecast.errors import InvalidInput, NotFound
-from forecast.store import Store
+from forecast.store import SAMPLE_SOURCE, Store
 
 log = logging.getLogger(__name__)
 
-MIN_DATE = date(1950, 1, 1)
+MIN_DATE = calendar.FIRST_DATA_DAY  # one constant for ingest and training
+MAX_COLUMNS = 1000  # columns of a header (or keys of JSON rows)
+MAX_LINE_BYTES = 64 * 1024  # bytes of one line, the header included
+MAX_PARQUET_ROWS = 5_000_000  # a small Parquet file can hold very many repeated rows
+MAX_BAD_LINES = 1000  # more NUL-bearing or over-long lines than this: the file is unreadable
+HISTORY_FACTOR = 10.0  # a value above this many times the series' stored maximum is implausible
+HISTORY_MIN_ROWS = 30  # ... once the store holds this many days of the series
+FILE_FACTOR = 100.0  # for a series new to the store: times the median of the file's own values
+RESERVED_SOURCES = (SAMPLE_SOURCE,)  # rows labelled "sample" come from `chunyun prepare` only
 CHINA_TZ = timezone(timedelta(hours=8))
 _MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "--", "—", "——"}
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"),
@@ -143,6 +168,7 @@ class IngestReport:
     dry_run: bool = False
     sha256: str | None = None
     load_id: int | None = None
+    problems_omitted: int = 0  # rejected rows beyond the first ``max_problems`` listed (counted in rejected)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -177,6 +203,7 @@ class _Raw:
     ragged: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (line, n fields, fields)
     form: _Form | None = None
     line_fields: Callable[[int], list[str]] | None = None  # the raw fields of a file line (problem rows)
+    screened: list[Problem] = field(default_factory=list)  # lines kept from the parsers (see _screen_lines)
 
 
 def read_file(path: str | Path) -> _Raw:
@@ -205,13 +232,27 @@ def read_bytes(data: bytes, name: str = "<body>") -> _Raw:
 
 def _read_parquet(data: bytes, name: str) -> _Raw:
     try:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata  # the footer: sizes before any data is decoded
+        if meta.num_columns > MAX_COLUMNS:
+            raise UnreadableFile(f"{name}: {meta.num_columns} columns, more than the limit of {MAX_COLUMNS}",
+                                 hint="split the data into several files with fewer columns")
+        if meta.num_rows > MAX_PARQUET_ROWS:
+            raise UnreadableFile(f"{name}: {meta.num_rows} rows, more than the limit of {MAX_PARQUET_ROWS}",
+                                 hint="split the data into several files")
         frame = pd.read_parquet(io.BytesIO(data))
+    except UnreadableFile:
+        raise
     except Exception as err:  # pyarrow raises many kinds
         raise UnreadableFile(f"{name}: not a readable Parquet file ({type(err).__name__}: {err})") from None
     return _raw_from_frame(frame, name, lines=None)
 
 
 def _raw_from_frame(frame: pd.DataFrame, name: str, lines=None) -> _Raw:
+    if len(frame.columns) > MAX_COLUMNS:
+        raise UnreadableFile(f"{name}: {len(frame.columns)} columns, more than the limit of {MAX_COLUMNS}",
+                             hint="split the data into several files (or requests) with fewer columns")
     header = [str(c) for c in frame.columns]
     cols = {}
     for i, c in enumerate(frame.columns):
@@ -219,11 +260,32 @@ def _raw_from_frame(frame: pd.DataFrame, name: str, lines=None) -> _Raw:
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)) \
                 or pd.api.types.is_bool_dtype(s):
             s = s.astype(object)
+            try:
+                pd.factorize(s)
+            except TypeError:  # unhashable cells (a Parquet struct or list column): checked as text
+                s = s.map(_scalar_or_text)
         cols[i] = s.reset_index(drop=True)
     out = pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))
     if lines is None:
         lines = np.arange(1, len(frame) + 1)
     return _Raw(name, out, header, np.asarray(lines, dtype=np.int64), text=False)
+
+
+class _HugeInt(str):
+    """An integer beyond 64 bits from JSON, kept as text (its row is rejected as too large)."""
+
+
+def _text_if_huge(v):
+    if isinstance(v, int) and not isinstance(v, bool) and not -(2 ** 63) <= v < 2 ** 63:
+        return _HugeInt(f"an integer of {int(v.bit_length() * 0.30103) + 1} digits")  # str(v) may be refused
+    return v
+
+
+def _scalar_or_text(v):
+    """A cell as it is when it is a scalar, else as short text (a struct or list is no observation)."""
+    if isinstance(v, dict | list | tuple | set | np.ndarray):
+        return _short(repr(v.tolist() if isinstance(v, np.ndarray) else v))
+    return v
 
 
 def _read_csv(data: bytes, name: str) -> _Raw:
@@ -234,6 +296,10 @@ def _read_csv(data: bytes, name: str) -> _Raw:
         raise UnreadableFile(f"{name}: looks like an Excel workbook or a zip archive",
                              hint="save the sheet as CSV UTF-8")
     end = data.find(b"\n")
+    header_bytes = end if end >= 0 else len(data)
+    if header_bytes > MAX_LINE_BYTES:
+        raise UnreadableFile(f"{name}: the header line is {header_bytes} bytes long, more than the limit of "
+                             f"{MAX_LINE_BYTES}", hint=f"send at most {MAX_COLUMNS} columns; expected {EXPECTED}")
     try:  # the header line only: the parser checks the rest, and the slow path decodes it all
         first = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError as err:
@@ -243,12 +309,19 @@ def _read_csv(data: bytes, name: str) -> _Raw:
         raise UnreadableFile(f"{name}: empty file or empty first line; the first line must be the header",
                              hint=f"expected {EXPECTED}")
     delim = next((d for d in (",", "\t", ";") if d in first), ",")
-    header = [h.strip() for h in next(csv.reader([first], delimiter=delim))]
+    if first.count(delim) >= MAX_COLUMNS:
+        raise UnreadableFile(f"{name}: the header has {first.count(delim) + 1} columns, more than the limit of "
+                             f"{MAX_COLUMNS}", hint="split the file into several files with fewer columns")
+    try:
+        header = [h.strip() for h in next(csv.reader([first], delimiter=delim))]
+    except csv.Error as err:
+        raise UnreadableFile(f"{name}: the header line is not readable CSV ({err})", hint=f"expected {EXPECTED}") from None
     while header and header[-1] == "":  # trailing separators, as some spreadsheets write
         header.pop()
     if not header:
         raise UnreadableFile(f"{name}: no header line", hint=f"expected {EXPECTED}")
     form = _form(header, name)  # an unusable header fails here, before the file is parsed
+    data, screened = _screen_lines(data, name, delim)
     raw = _csv_fast(data, name, header, delim, form)
     if raw is None:
         try:
@@ -260,7 +333,59 @@ def _read_csv(data: bytes, name: str) -> _Raw:
             raise UnreadableFile(f"{name}: binary data, not a CSV or Parquet file")
         raw = _csv_slow(text, name, header, delim)
     raw.form = form
+    raw.screened = screened
     return raw
+
+
+def _screen_lines(data: bytes, name: str, delim: str) -> tuple[bytes, list[Problem]]:
+    """Data lines the parsers must not see, reported as rejected rows and blanked (their line
+    breaks kept, so line numbers do not move): lines longer than MAX_LINE_BYTES, lines holding a
+    NUL byte (the C parser would end the field there: ``4\\x008000`` read as 4), and a quote opened
+    at the start of a field and never closed (the C parser takes ``...,"40`` at the end of a
+    truncated file as 40). Linear in the size of the data; the header was checked before."""
+    bad: dict[int, tuple[str, str]] = {}  # 0-based line -> (reason, kind)
+    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate([[0], nl + 1])
+    ends = np.concatenate([nl, [len(data)]])
+    if len(data) > MAX_LINE_BYTES:
+        lengths = ends - starts
+        for i in np.flatnonzero(lengths > MAX_LINE_BYTES):
+            if i > 0:
+                bad[int(i)] = (f"line is {int(lengths[i])} bytes long, more than the limit of {MAX_LINE_BYTES} "
+                               "(a field this long is not an observation)", "line_too_long")
+    pos = data.find(b"\0")
+    while pos >= 0:
+        i = int(np.searchsorted(nl, pos))  # newlines before pos = 0-based line
+        bad.setdefault(i, ("line holds a NUL byte (binary data, or a file saved as UTF-16)", "binary_data"))
+        if len(bad) > MAX_BAD_LINES:
+            raise UnreadableFile(f"{name}: binary data: NUL bytes or over-long lines on more than {MAX_BAD_LINES} "
+                                 f"lines (from line {min(bad) + 1})", hint="save the file as CSV UTF-8")
+        if i >= len(nl):
+            break
+        pos = data.find(b"\0", int(nl[i]) + 1)
+    tail = None
+    if data.count(b'"') % 2:  # quotes toggle a field's quoting: an odd count leaves the last one open
+        q = data.rfind(b'"')
+        if q == 0 or data[q - 1:q] in (delim.encode(), b"\n", b"\r"):  # it opens a field
+            tail = int(np.searchsorted(nl, q))
+            bad[tail] = ("a quote opened on this line is never closed, so the record would run to the end of the "
+                         "file (a truncated upload?); close the quote or send the whole file", "unclosed_quote")
+    if not bad:
+        return data, []
+    problems, parts, at = [], [], 0
+    for i in sorted(bad):
+        if tail is not None and i > tail:
+            continue  # inside the unclosed record: reported with it
+        begin = int(starts[i])
+        stop = len(data) if i == tail else int(ends[i])
+        text = data[begin:min(stop, begin + 80)].decode("utf-8", "backslashreplace")
+        reason, kind = bad[i]
+        problems.append(Problem(name, i + 1, reason, {"text": text}, kind))
+        parts.append(data[at:begin])
+        parts.append(b"\n" * data.count(b"\n", begin, stop) if i == tail else b"")
+        at = stop
+    parts.append(data[at:])
+    return b"".join(parts), problems
 
 
 def _physical_lines(data: bytes) -> int:
@@ -389,6 +514,9 @@ class _Form:
 
 def _form(header: list[str], file: str) -> _Form:
     """The form of an input, decided by its header alone (see the module docstring)."""
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(f"{file}: {len(header)} columns, more than the limit of {MAX_COLUMNS}",
+                             hint="split the data into several files (or requests) with fewer columns")
     canon: dict[str, int] = {}
     for i, h in enumerate(header):
         name = _CANONICAL.get(h.strip().lower())
@@ -396,8 +524,8 @@ def _form(header: list[str], file: str) -> _Form:
             if name in canon:
                 raise UnreadableFile(f"{file}: two {name} columns ({header[canon[name]]!r} and {h!r})")
             canon[name] = i
-    stripped = [h.strip() for h in header]
-    dups = {h for h in stripped if h and stripped.count(h) > 1}
+    counts = Counter(h.strip() for h in header)  # linear: a wide header must not cost n^2
+    dups = {h for h, k in counts.items() if h and k > 1}
     if dups:
         raise UnreadableFile(f"{file}: repeated column names {sorted(dups)}")
     if "date" not in canon:
@@ -474,9 +602,10 @@ def _parse_date(raw, today: date | None = None):
                         return None, f"impossible date {text!r}", "impossible_date"
                     break
             else:
-                return None, f"unparsable date {text!r} (use YYYY-MM-DD)", "bad_date"
+                return None, f"unparsable date {_short(text)!r} (use YYYY-MM-DD)", "bad_date"
     if day < MIN_DATE:
-        return None, f"date {day.isoformat()} is before {MIN_DATE.year}", "date_out_of_range"
+        return None, (f"date {day.isoformat()} is before {MIN_DATE.isoformat()}, the first day the calendar and the "
+                      "models support"), "date_out_of_range"
     if day > (today or _today()):
         return None, f"date {day.isoformat()} is in the future", "date_out_of_range"
     return np.datetime64(day, "ns"), None, ""
@@ -488,7 +617,7 @@ def _region_of(raw):
     try:
         return registry.resolve_region(str(raw)), None, ""
     except NotFound:
-        return None, f"unknown region {str(raw).strip()!r}", "unknown_region"
+        return None, f"unknown region {_short(str(raw).strip())!r}", "unknown_region"
 
 
 def _metric_of(raw):
@@ -497,7 +626,7 @@ def _metric_of(raw):
     try:
         return registry.resolve_metric(str(raw)), None, ""
     except NotFound:
-        return None, f"unknown metric {str(raw).strip()!r}", "unknown_metric"
+        return None, f"unknown metric {_short(str(raw).strip())!r}", "unknown_metric"
 
 
 def _uid_of(raw):
@@ -506,11 +635,11 @@ def _uid_of(raw):
     text = str(raw).strip()
     parts = text.split("/")
     if len(parts) != 2:
-        return None, f"unknown series {text!r} (a series is region/metric)", "unknown_series"
+        return None, f"unknown series {_short(text)!r} (a series is region/metric)", "unknown_series"
     region, r_reason, r_kind = _region_of(parts[0])
     metric, m_reason, m_kind = _metric_of(parts[1])
     if r_reason or m_reason:
-        return None, f"unknown series {text!r}: " + "; ".join(r for r in (r_reason, m_reason) if r), r_kind or m_kind
+        return None, f"unknown series {_short(text)!r}: " + "; ".join(r for r in (r_reason, m_reason) if r), r_kind or m_kind
     return f"{region}/{metric}", None, ""
 
 
@@ -521,13 +650,25 @@ def _value_of(raw):
     if isinstance(raw, bool | np.bool_):
         return None, f"value {raw!r} is not a number", "non_numeric"
     if isinstance(raw, int | float | np.number):
-        return _check_number(float(raw), str(raw))
+        try:
+            return _check_number(float(raw), _short(str(raw)))
+        except (OverflowError, ValueError):  # an integer with hundreds of digits
+            return None, f"value ({_text_if_huge(int(raw))}) is too large to be a count", "implausible_value"
+    if isinstance(raw, _HugeInt):
+        return None, f"value ({raw}) is too large to be a count", "implausible_value"
     text = str(raw).strip()
     if _THOUSANDS.match(text):
-        return _check_number(float(text.replace(",", "")), text)
+        return _check_number(float(text.replace(",", "")), _short(text))
+    if _NUMBER.match(text):  # digits a float cannot hold
+        return None, f"value {_short(text)} is too large to be a count", "implausible_value"
     if text and text[-1] in "万亿":
-        return None, f"value {text!r} is not in base units (store persons or vehicles: 12.5万 is 125000)", "non_numeric"
-    return None, f"value {text!r} is not a number", "non_numeric"
+        return None, f"value {_short(text)!r} is not in base units (store persons or vehicles: 12.5万 is 125000)", "non_numeric"
+    return None, f"value {_short(text)!r} is not a number", "non_numeric"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters for a reason (a 5,000-digit value is not repeated)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def _check_number(v: float, text: str):
@@ -563,6 +704,7 @@ class _Checked:
     rows: int
     duplicates: int
     form: _Form
+    omitted: int = 0  # problems counted but not built (over the caller's max_problems)
 
 
 def _row_dict(raw: _Raw, form: _Form, rec: int, col: int) -> dict:
@@ -632,19 +774,22 @@ def _candidates(raw: _Raw, form: _Form) -> tuple[dict[str, pd.Series], list[int]
     return {c: cand[c] for c in cand.columns}, np.flatnonzero(~any_value).tolist()
 
 
-def check(raw: _Raw) -> _Checked:
+def check(raw: _Raw, max_problems: int | None = None) -> _Checked:
     """Validate raw cells: the good rows (``unique_id, ds, y`` with their line) and a Problem for
-    every other observation. Nothing touches the store here."""
+    every other observation (for the first ``max_problems`` of each kind when given: the others
+    are only counted, so a body of bad rows costs no more than one of good rows). Nothing touches
+    the store here."""
+    room = _Room(max_problems)
     form = raw.form or _form(raw.header, raw.file)
     started = time.perf_counter()
     cand, empty_recs = _candidates(raw, form)
     m = len(cand["rec"])
-    problems: list[Problem] = []
-    for line, nfields, fields in raw.ragged:
+    problems: list[Problem] = list(raw.screened)
+    for line, nfields, fields in room.take(raw.ragged):
         problems.append(Problem(raw.file, line, f"{nfields} fields but the header has {len(raw.header)} "
                                 "(quote a value that contains the separator, e.g. \"1,234\")",
                                 {"fields": fields}, "bad_row"))
-    for rec in empty_recs:
+    for rec in room.take(empty_recs):
         problems.append(Problem(raw.file, int(raw.lines[rec]), "missing value (every value cell is empty)",
                                 _row_dict(raw, form, rec, -1), "missing_value"))
 
@@ -698,7 +843,7 @@ def check(raw: _Raw) -> _Checked:
         y = values.to_numpy(dtype="float64", na_value=np.nan).copy()
         slow = np.isnan(y)
     else:
-        y = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan).copy()
+        y = _to_float(values)
         slow = np.isnan(y)
         if not raw.text and values.dtype == object:
             slow |= np.array([isinstance(v, bool | np.bool_) for v in values], dtype=bool)
@@ -711,12 +856,13 @@ def check(raw: _Raw) -> _Checked:
             parsed, reason, kind = _value_of(v)
             y[i] = np.nan if parsed is None else parsed
         else:  # parsed, but inf or negative
-            _, reason, kind = _check_number(y[i], v.strip() if isinstance(v, str) else _fmt(y[i]))
+            _, reason, kind = _check_number(y[i], _short(v.strip()) if isinstance(v, str) else _fmt(y[i]))
         if reason:
             v_codes[i] = len(v_reason)
             v_reason.append(reason)
             v_kind.append(kind)
     checks.append((v_codes, np.array(v_reason + [None], dtype=object), np.array(v_kind + [""], dtype=object)))
+    checks.append(_bound_check(y, uid_names, uid_codes, v_codes))
 
     bad = np.zeros(m, dtype=bool)
     for codes, reasons, _ in checks:
@@ -725,7 +871,7 @@ def check(raw: _Raw) -> _Checked:
             bad |= failing[codes]
     recs, cols = cand["rec"].to_numpy(), cand["col"].to_numpy()
     lines = raw.lines[recs] if m else np.zeros(0, dtype=np.int64)
-    for i in np.flatnonzero(bad):
+    for i in room.take(np.flatnonzero(bad)):
         found = [(reasons[codes[i]], kinds[codes[i]]) for codes, reasons, kinds in checks
                  if reasons[codes[i]] is not None]
         problems.append(Problem(raw.file, int(lines[i]), "; ".join(r for r, _ in found),
@@ -745,21 +891,121 @@ def check(raw: _Raw) -> _Checked:
         d = good[dup]
         distinct = d.groupby(["unique_id", "ds"], observed=True)["y"].transform("nunique")
         clash = d[distinct > 1]
+        built = 0
         for (u, day), grp in clash.groupby(["unique_id", "ds"], sort=False, observed=True):
+            if not room.left():
+                break
+            built += len(grp)
+            room.built += len(grp)
             where = ", ".join(f"{ln} ({_fmt(v)})" for ln, v in zip(grp["line"], grp["y"], strict=True))
             for _, row in grp.iterrows():
                 problems.append(Problem(raw.file, int(row["line"]),
                                         f"{u} on {day:%Y-%m-%d} has different values in this file: lines {where}",
                                         _row_dict(raw, form, int(row["rec"]), int(row["col"])), "duplicate"))
+        room.omitted += len(clash) - built
         same_drop = d[(distinct == 1).to_numpy()].duplicated(["unique_id", "ds"], keep="first")
         duplicates = int(same_drop.sum())
         drop = clash.index.union(same_drop[same_drop].index)
         good = good.drop(index=drop)
     good = good.reset_index(drop=True)
-    rows = m + len(raw.ragged) + len(empty_recs)
+    rows = m + len(raw.ragged) + len(empty_recs) + len(raw.screened)
     log.debug("checked %d observations in %.2f s: %d good, %d problems", rows, time.perf_counter() - started,
               len(good), len(problems))
-    return _Checked(good, problems, rows, duplicates, form)
+    return _Checked(good, problems, rows, duplicates, form, room.omitted)
+
+
+class _Room:
+    """How many more problems of a kind to build in detail (None: all); counts the others."""
+
+    def __init__(self, limit: int | None):
+        self.limit, self.built, self.omitted = limit, 0, 0
+
+    def take(self, items):
+        """The first items there is room for (all when there is no limit); counts the rest."""
+        if self.limit is None:
+            return items
+        n = max(0, min(len(items), self.limit - self.built))
+        self.built += n
+        self.omitted += len(items) - n
+        return items[:n]
+
+    def left(self) -> bool:
+        return self.limit is None or self.built < self.limit
+
+
+def _bound_check(y: np.ndarray, uid_names: np.ndarray, uid_codes: np.ndarray, v_codes: np.ndarray):
+    """The absolute bound per unit (registry.MAX_DAILY) as a check (codes, reasons, kinds)."""
+    bounds = np.full(len(uid_names), np.inf)
+    units = {}
+    for k, name in enumerate(uid_names):
+        if name is not None:
+            metric = str(name).split("/")[1]
+            bounds[k] = registry.max_daily(metric)
+            units[k] = registry.METRICS[metric].unit
+    with np.errstate(invalid="ignore"):
+        over = np.flatnonzero((v_codes < 0) & (y > bounds[uid_codes]))
+    codes = np.full(len(y), -1, dtype=np.int64)
+    reasons, kinds = [], []
+    for i in over:
+        k = uid_codes[i]
+        codes[i] = len(reasons)
+        reasons.append(f"implausible value {_fmt(y[i])}: more than {bounds[k]:,.0f} {units[k]} in one day "
+                       f"(the bound for any series counted in {units[k]}); check the unit and the digits")
+        kinds.append("implausible_value")
+    return codes, np.array(reasons + [None], dtype=object), np.array(kinds + [""], dtype=object)
+
+
+def _to_float(values: pd.Series) -> np.ndarray:
+    """Values as float64, NaN where a value is not a plain number (those take the slow path)."""
+    try:
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan).copy()
+    except (OverflowError, TypeError, ValueError):  # an integer too large for a float, an odd object
+        out = np.full(len(values), np.nan)
+        for i, v in enumerate(values):
+            if isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_):
+                with contextlib.suppress(OverflowError):
+                    out[i] = float(v)
+        return out
+
+
+def _against_history(good: pd.DataFrame, store: Store, raw: _Raw, form: _Form,
+                     room: _Room | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rows whose value is far above the series' own level, as problems (see the module
+    docstring): above HISTORY_FACTOR x the stored maximum when the store holds HISTORY_MIN_ROWS
+    days of the series, else above FILE_FACTOR x the median of the file's values for it."""
+    if good.empty:
+        return good, []
+    uid = good["unique_id"].array
+    cats, codes = uid.categories, uid.codes
+    present = np.unique(codes)
+    stats = store.series_stats([str(cats[c]) for c in present])
+    file_stats = good.groupby("unique_id", observed=True)["y"].agg(["median", "size"])
+    limit = np.full(len(cats), np.inf)
+    basis: dict[int, str] = {}
+    for c in present:
+        name = str(cats[c])
+        n, top = stats.get(name, (0, 0.0))
+        if n >= HISTORY_MIN_ROWS and top > 0:
+            limit[c] = HISTORY_FACTOR * top
+            basis[c] = f"{HISTORY_FACTOR:g} times the highest value stored for {name} ({_fmt(top)}, {n} days)"
+        elif name in file_stats.index and file_stats.at[name, "size"] >= HISTORY_MIN_ROWS \
+                and file_stats.at[name, "median"] > 0:
+            med = float(file_stats.at[name, "median"])
+            limit[c] = FILE_FACTOR * med
+            basis[c] = f"{FILE_FACTOR:g} times the median of this file's values for {name} ({_fmt(med)})"
+    over = np.flatnonzero(good["y"].to_numpy() > limit[codes])
+    if not len(over):
+        return good, []
+    problems = []
+    for i in (room or _Room(None)).take(over):
+        row = good.iloc[i]
+        problems.append(Problem(raw.file, int(row["line"]),
+                                f"implausible value {_fmt(row['y'])} for {row['unique_id']} on {row['ds']:%Y-%m-%d}: more "
+                                f"than {basis[codes[i]]}; check the unit and the digits",
+                                _row_dict(raw, form, int(row["rec"]), int(row["col"])), "implausible_value"))
+    keep = np.ones(len(good), dtype=bool)
+    keep[over] = False
+    return good[keep].reset_index(drop=True), problems
 
 
 def _fmt(v: float) -> str:
@@ -770,53 +1016,76 @@ def _fmt(v: float) -> str:
 
 
 def ingest(path: str | Path, store: Store | None = None, source: str | None = None, dry_run: bool = False,
-           replace: bool = False) -> IngestReport:
-    """Validate and store a CSV or Parquet file; see the module docstring for the rules."""
+           replace: bool = False, max_problems: int | None = None) -> IngestReport:
+    """Validate and store a CSV or Parquet file; see the module docstring for the rules.
+    ``max_problems``: list at most this many problems of each kind in detail (all are counted)."""
     raw = read_file(path)
-    return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace)
+    return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace, max_problems)
 
 
 def ingest_bytes(data: bytes, store: Store | None = None, source: str | None = "upload", name: str | None = None,
-                 dry_run: bool = False, replace: bool = False) -> IngestReport:
+                 dry_run: bool = False, replace: bool = False, max_problems: int | None = None) -> IngestReport:
     """Validate and store CSV or Parquet content (an uploaded file or an HTTP body)."""
     raw = read_bytes(data, name or source or "<body>")
-    return _ingest_raw(raw, store, source or "upload", dry_run, replace)
+    return _ingest_raw(raw, store, source or "upload", dry_run, replace, max_problems)
 
 
 def ingest_frame(frame: pd.DataFrame | list[dict], store: Store | None = None, source: str | None = "api",
-                 dry_run: bool = False, replace: bool = False, lines=None, file: str = "<body>") -> IngestReport:
+                 dry_run: bool = False, replace: bool = False, lines=None, file: str = "<body>",
+                 max_problems: int | None = None) -> IngestReport:
     """Validate and store rows already parsed (JSON rows of a request), with the same columns and
     rules as a file. ``lines`` defaults to the row number (index + 1)."""
     if not isinstance(frame, pd.DataFrame):
+        records = list(frame)
+        keys: set = set()
+        for i, rec in enumerate(records, 1):
+            if not isinstance(rec, dict):
+                raise UnreadableFile(f"{file}: row {i} is not an object", hint="send a JSON array of objects")
+            keys.update(rec)
+            if len(keys) > MAX_COLUMNS:  # before pandas builds a column for each
+                raise UnreadableFile(f"{file}: the rows have more than {MAX_COLUMNS} distinct keys (from row {i})",
+                                     hint="send date, region, metric, value (or unique_id, ds, y) in every row")
         try:
-            frame = pd.DataFrame.from_records(list(frame))
+            frame = pd.DataFrame.from_records(records)
+        except OverflowError:  # an integer beyond 64 bits: as text, so that its row alone is rejected
+            frame = pd.DataFrame.from_records([{k: _text_if_huge(v) for k, v in rec.items()} for rec in records])
         except (TypeError, ValueError) as err:
             raise UnreadableFile(f"{file}: rows must be objects with the same keys ({err})") from None
     raw = _raw_from_frame(frame, file, lines=lines)
-    return _ingest_raw(raw, store, source or "api", dry_run, replace)
+    return _ingest_raw(raw, store, source or "api", dry_run, replace, max_problems)
 
 
-def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, replace: bool) -> IngestReport:
+def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, replace: bool,
+                max_problems: int | None = None) -> IngestReport:
     source = str(source).strip()
     if not source:
         raise InvalidInput("empty source name", hint="give --source NAME")
+    if source.lower() in RESERVED_SOURCES:
+        raise InvalidInput(f"source {source!r} is reserved for the sample history that `chunyun prepare` loads",
+                           hint="label your rows with another source name (--source NAME, ?source=NAME)")
     started = time.perf_counter()
-    checked = check(raw)
+    checked = check(raw, max_problems)
     report = IngestReport(raw.file, source, checked.form.kind, rows=checked.rows, duplicates=checked.duplicates,
                           dry_run=dry_run, sha256=raw.sha256)
     problems = checked.problems
     store = store if store is not None else Store()
-    good = checked.good
+    room = _Room(max_problems)
+    good, implausible = _against_history(checked.good, store, raw, checked.form, room)
+    problems += implausible
+    omitted = checked.omitted + room.omitted
     rows = good[["unique_id", "ds", "y"]].assign(
         source=pd.Categorical.from_codes(np.zeros(len(good), dtype=np.int8), [source]))
     # rejected rows known so far; the store adds the conflicts it finds inside the transaction
-    audit = {"source": source, "file": raw.file, "sha256": raw.sha256, "rejected": len(problems)}
+    audit = {"source": source, "file": raw.file, "sha256": raw.sha256, "rejected": len(problems) + omitted}
     result = store.write(rows, replace=replace, dry_run=dry_run, audit=audit)
     if len(result.conflicts):
         keys = result.conflicts[["unique_id", "ds"]].assign(unique_id=result.conflicts["unique_id"].astype(str))
         where = good[["unique_id", "ds", "line", "rec", "col"]]
         where = where[where["unique_id"].isin(keys["unique_id"].unique())].astype({"unique_id": str})
         located = result.conflicts.merge(where, on=["unique_id", "ds"], how="left")
+        if max_problems is not None and len(located) > max_problems:
+            omitted += len(located) - max_problems
+            located = located.iloc[:max_problems]
         for c in located.itertuples(index=False):
             problems.append(Problem(
                 raw.file, int(c.line),
@@ -824,8 +1093,12 @@ def _ingest_raw(raw: _Raw, store: Store | None, source: str, dry_run: bool, repl
                 f"from {c.stored_source!r} (ingest with replace to overwrite)",
                 _row_dict(raw, checked.form, int(c.rec), int(c.col)), "conflict"))
     problems.sort(key=lambda p: p.line)
+    if max_problems is not None and len(problems) > max_problems:
+        omitted += len(problems) - max_problems
+        problems = problems[:max_problems]
     report.problems = problems
-    report.rejected = len(problems)
+    report.problems_omitted = omitted
+    report.rejected = len(problems) + omitted
     report.accepted = result.written
     report.unchanged = result.unchanged
     report.replaced = result.replaced

@@ -47,6 +47,12 @@ METRICS: dict[str, Metric] = {
     )
 }
 
+# The largest value one day of any series may have, by base unit: more person-trips in a day than
+# China has people (1.41 billion), or more vehicles leaving expressways than it has vehicles
+# (0.45 billion), is a typo or a unit error. Ingest rejects values above these bounds; a value
+# far above the series' own history is rejected too (forecast.ingest.HISTORY_FACTOR).
+MAX_DAILY: dict[str, float] = {"persons": 1.5e9, "vehicles": 5e8}
+
 MODES: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.is_mode)
 TOTAL_METRIC = "cross_regional_trips"
 
@@ -117,6 +123,11 @@ def parse_uid(unique_id: str) -> tuple[str, str]:
 
 def unit_of(unique_id: str) -> str:
     return METRICS[parse_uid(unique_id)[1]].unit
+
+
+def max_daily(metric: str) -> float:
+    """The absolute bound on one day's value of ``metric`` (see :data:`MAX_DAILY`)."""
+    return MAX_DAILY[METRICS[resolve_metric(metric)].unit]
 
 
 def all_uids(region_names=None) -> list[str]:

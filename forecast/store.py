@@ -2,13 +2,20 @@
 
 Tables
 ------
-``observations(unique_id TEXT, ds DATE, y DOUBLE, source TEXT, loaded_at TIMESTAMP,
+``observations(unique_id TEXT, ds DATE, y DOUBLE, source TEXT, loaded_at TIMESTAMP, load_id INTEGER,
 PRIMARY KEY (unique_id, ds))``: one value per series and day, in base units (persons, vehicles;
 never 万). ``source`` says where the value came from: ``reference``, ``sample`` or the name of the
-uploaded file.
+uploaded file; ``load_id`` which load wrote it (NULL for rows written without an audit, such as the
+sample that ``chunyun prepare`` loads).
 
-``loads(id, source, file, sha256, loaded_at, accepted, rejected, unchanged, replaced)``: the audit
-trail, one row per committed ingest (written in the same transaction as the rows it counts).
+``loads(id, source, file, sha256, loaded_at, accepted, rejected, unchanged, replaced, action,
+retracts)``: the audit trail, one row per committed ingest that stored something (written in the
+same transaction as the rows it counts), and one per retraction (``action = 'retract'``,
+``retracts`` = the load taken back; ``accepted`` = rows deleted, ``replaced`` = rows restored).
+
+``load_rows(load_id, unique_id, ds, y, source, loaded_at, prev_load_id)``: what a load replaced,
+row by row, so that :meth:`Store.retract` can put it back. Rows a load inserted need no copy: they
+carry its ``load_id``. Stores made before these columns existed are migrated when opened.
 
 Writing
 -------
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -66,8 +74,9 @@ observations = sa.Table(
     sa.Column("y", sa.Double, nullable=False),
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("loaded_at", sa.DateTime, nullable=False),
-    # no index on source: it would cost a third of the bulk-insert time, and the few queries by
-    # source (data_kind, delete_source) are fine with a scan
+    sa.Column("load_id", sa.Integer, nullable=True),
+    # no index on source or load_id: it would cost a third of the bulk-insert time, and the few
+    # queries by them (data_kind, delete_source, retract) are fine with a scan
     sqlite_with_rowid=False,
 )
 
@@ -83,7 +92,24 @@ loads = sa.Table(
     sa.Column("rejected", sa.Integer, nullable=False),
     sa.Column("unchanged", sa.Integer, nullable=False),
     sa.Column("replaced", sa.Integer, nullable=False),
+    sa.Column("action", sa.Text, nullable=True),  # NULL or 'ingest'; 'retract'
+    sa.Column("retracts", sa.Integer, nullable=True),
 )
+
+load_rows = sa.Table(
+    "load_rows",
+    metadata,
+    sa.Column("load_id", sa.Integer, primary_key=True),
+    sa.Column("unique_id", sa.Text, primary_key=True),
+    sa.Column("ds", sa.Date, primary_key=True),
+    sa.Column("y", sa.Double, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    sa.Column("prev_load_id", sa.Integer, nullable=True),
+)
+
+# columns added after the first release: (table, column, SQL type), added by Store.create()
+_ADDED_COLUMNS = (("observations", "load_id", "INTEGER"), ("loads", "action", "TEXT"), ("loads", "retracts", "INTEGER"))
 
 CONFLICT_COLUMNS = ["unique_id", "ds", "y", "source", "stored_y", "stored_source"]
 
@@ -265,14 +291,20 @@ class Store:
             try:
                 with self.engine.connect() as conn:
                     # a read first: opening a store must not wait for the write lock of an ingest
-                    missing = [t for t in metadata.sorted_tables if not sa.inspect(conn).has_table(t.name)]
-                if not missing:
+                    inspector = sa.inspect(conn)
+                    missing = [t for t in metadata.sorted_tables if not inspector.has_table(t.name)]
+                    present = {t.name for t in metadata.sorted_tables if t not in missing}
+                    columns = {name: {c["name"] for c in inspector.get_columns(name)} for name in present}
+                added = [(t, c, kind) for t, c, kind in _ADDED_COLUMNS if t in columns and c not in columns[t]]
+                if not missing and not added:
                     return
                 with self.engine.connect().execution_options(chunyun_write=True) as conn, conn.begin():
                     for table in missing:
                         conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
                         for index in table.indexes:
                             conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+                    for table, column, kind in added:  # a store from before retract existed
+                        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                 return
             except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError):
                 # another worker created them between our check and our CREATE
@@ -299,10 +331,11 @@ class Store:
             with self.engine.connect().execution_options(chunyun_write=True) as conn:
                 trans = conn.begin()
                 try:
-                    result = self._write(conn, rows, replace, now)
+                    load_id = self._open_load(conn, audit, now) if audit is not None and not dry_run else None
+                    result = self._write(conn, rows, replace, now, load_id)
                     result.dry_run = dry_run
-                    if audit is not None and not dry_run:
-                        result.load_id = self._record_load(conn, audit, result, now)
+                    if load_id is not None:
+                        result.load_id = self._record_load(conn, audit, result, now, load_id)
                 except BaseException:
                     trans.rollback()
                     raise
@@ -358,7 +391,8 @@ class Store:
             key, days, y, uid, src = key[keep], days[keep], y[keep], uid[keep], src[keep]
         return _Rows(uid, days, y, src, key)
 
-    def _write(self, conn: Connection, rows: _Rows, replace: bool, now: datetime) -> WriteResult:
+    def _write(self, conn: Connection, rows: _Rows, replace: bool, now: datetime,
+               load_id: int | None = None) -> WriteResult:
         result = WriteResult()
         if not len(rows):
             return result
@@ -381,13 +415,13 @@ class Store:
                     "stored_source": stored_src[~same],
                 })
                 if replace:
-                    self._replace(conn, differing, now)
+                    self._replace(conn, differing, now, load_id)
                     result.replaced = len(differing)
                 else:
                     result.conflicts = differing
         result.inserted = int(new.sum())
         if result.inserted:
-            self._insert_new(conn, rows if new.all() else rows.take(new), now)
+            self._insert_new(conn, rows if new.all() else rows.take(new), now, load_id)
         return result
 
     def _existing(self, conn: Connection, rows: _Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -416,7 +450,7 @@ class Store:
             return sa.func.to_char(column, "YYYY-MM-DD")
         return sa.type_coerce(column, sa.String)
 
-    def _insert_new(self, conn: Connection, rows: _Rows, now: datetime) -> None:
+    def _insert_new(self, conn: Connection, rows: _Rows, now: datetime, load_id: int | None = None) -> None:
         """Insert rows known to be new, in chunks (``executemany`` on SQLite, ``COPY`` on PostgreSQL)."""
         ds = _day_strings(rows.days)
         uid, src = np.asarray(rows.uid, dtype=object), np.asarray(rows.src, dtype=object)
@@ -425,48 +459,148 @@ class Store:
             hi = lo + WRITE_CHUNK
             with _bulk():
                 chunk = list(zip(uid[lo:hi].tolist(), ds[lo:hi].tolist(), rows.y[lo:hi].tolist(),
-                                 src[lo:hi].tolist(), strict=True))
+                                 src[lo:hi].tolist(), itertools.repeat(load_id)))
             self._insert_chunk(conn, chunk, stamp)
 
     def _insert_chunk(self, conn: Connection, chunk: list[tuple], stamp: str) -> None:
         if self.dialect == "sqlite":
             # the literal timestamp has SQLAlchemy's SQLite DateTime storage format
             conn.exec_driver_sql(
-                "INSERT INTO observations (unique_id, ds, y, source, loaded_at) VALUES (?, ?, ?, ?, "
+                "INSERT INTO observations (unique_id, ds, y, source, load_id, loaded_at) VALUES (?, ?, ?, ?, ?, "
                 f"'{stamp}')", chunk)
         elif self.dialect == "postgresql":
             cursor = conn.connection.dbapi_connection.cursor()
-            with cursor.copy("COPY observations (unique_id, ds, y, source, loaded_at) FROM STDIN") as copy:
+            with cursor.copy("COPY observations (unique_id, ds, y, source, load_id, loaded_at) FROM STDIN") as copy:
                 for row in chunk:
                     copy.write_row((*row, stamp))
             cursor.close()
         else:  # any other SQLAlchemy backend: plain Core executemany
             conn.execute(observations.insert(), [
-                {"unique_id": u, "ds": date.fromisoformat(d), "y": v, "source": s,
-                 "loaded_at": datetime.fromisoformat(stamp)} for u, d, v, s in chunk
+                {"unique_id": u, "ds": date.fromisoformat(d), "y": v, "source": s, "load_id": lid,
+                 "loaded_at": datetime.fromisoformat(stamp)} for u, d, v, s, lid in chunk
             ])
 
-    def _replace(self, conn: Connection, changed: pd.DataFrame, now: datetime) -> None:
+    def _replace(self, conn: Connection, changed: pd.DataFrame, now: datetime, load_id: int | None = None) -> None:
+        keys = [{"k_uid": u, "k_ds": d.date()} for u, d in zip(changed["unique_id"], changed["ds"], strict=True)]
+        o = observations.c
+        if load_id is not None:  # keep what is replaced, for a retract
+            copy = sa.insert(load_rows).from_select(
+                ["load_id", "unique_id", "ds", "y", "source", "loaded_at", "prev_load_id"],
+                sa.select(sa.literal(load_id, sa.Integer), o.unique_id, o.ds, o.y, o.source, o.loaded_at, o.load_id)
+                .where(o.unique_id == sa.bindparam("k_uid"), o.ds == sa.bindparam("k_ds")))
+            conn.execute(copy, keys)
         stmt = (observations.update()
-                .where(observations.c.unique_id == sa.bindparam("k_uid"), observations.c.ds == sa.bindparam("k_ds"))
-                .values(y=sa.bindparam("v_y"), source=sa.bindparam("v_source"), loaded_at=now))
+                .where(o.unique_id == sa.bindparam("k_uid"), o.ds == sa.bindparam("k_ds"))
+                .values(y=sa.bindparam("v_y"), source=sa.bindparam("v_source"), loaded_at=now, load_id=load_id))
         conn.execute(stmt, [
-            {"k_uid": u, "k_ds": d.date(), "v_y": float(v), "v_source": s}
-            for u, d, v, s in zip(changed["unique_id"], changed["ds"], changed["y"], changed["source"], strict=True)
+            {**k, "v_y": float(v), "v_source": s}
+            for k, v, s in zip(keys, changed["y"], changed["source"], strict=True)
         ])
 
-    def _record_load(self, conn: Connection, audit: dict, result: WriteResult, now: datetime) -> int:
+    def _open_load(self, conn: Connection, audit: dict, now: datetime) -> int:
+        """The audit row of a load, inserted first so that its rows can carry its id; its counts
+        are filled in by :meth:`_record_load` at the end of the same transaction."""
+        row = {"source": str(audit.get("source") or ""), "file": audit.get("file"), "sha256": audit.get("sha256"),
+               "loaded_at": now, "accepted": 0, "rejected": 0, "unchanged": 0, "replaced": 0, "action": "ingest"}
+        return int(conn.execute(loads.insert().values(**row).returning(loads.c.id)).scalar_one())
+
+    def _record_load(self, conn: Connection, audit: dict, result: WriteResult, now: datetime,
+                     load_id: int) -> int | None:
+        """Fill in the counts of load ``load_id``; a load that stored nothing leaves no audit row."""
+        if not result.written:
+            conn.execute(loads.delete().where(loads.c.id == load_id))
+            return None
         row = {
-            "source": str(audit.get("source") or ""),
-            "file": audit.get("file"),
-            "sha256": audit.get("sha256"),
-            "loaded_at": now,
             "accepted": result.written,
             "rejected": int(audit.get("rejected", 0)) + len(result.conflicts),
             "unchanged": result.unchanged,
             "replaced": result.replaced,
         }
-        return int(conn.execute(loads.insert().values(**row).returning(loads.c.id)).scalar_one())
+        conn.execute(loads.update().where(loads.c.id == load_id).values(**row))
+        return load_id
+
+    def retract(self, load_id: int, *, dry_run: bool = False) -> dict:
+        """Take load ``load_id`` back in ONE transaction: delete the rows it inserted, put back the
+        values it replaced (value, source, load time and load), and add a ``retract`` audit row.
+
+        Refused (nothing changes) for an unknown load (NotFound), a retraction, a load already
+        retracted, a load of the sample, or a load some of whose rows a later load replaced
+        (Conflict: retract that one first, so that every step restores an exact earlier state).
+        ``dry_run`` does it all, then rolls back. Returns what was (or would be) done.
+        """
+        try:
+            load_id = int(load_id)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"load id {load_id!r} is not a number", hint="`chunyun loads` lists the loads") from None
+        now = datetime.now(UTC).replace(tzinfo=None)
+        o, lr = observations.c, load_rows.c
+        with self.engine.connect().execution_options(chunyun_write=True) as conn:
+            trans = conn.begin()
+            try:
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql("LOCK TABLE observations IN SHARE ROW EXCLUSIVE MODE")
+                load = conn.execute(sa.select(loads).where(loads.c.id == load_id)).mappings().first()
+                self._check_retractable(conn, load_id, load)
+                old = conn.execute(sa.select(lr.unique_id, lr.ds, lr.y, lr.source, lr.loaded_at, lr.prev_load_id)
+                                   .where(lr.load_id == load_id)).all()
+                if old:
+                    restore = (observations.update()
+                               .where(o.unique_id == sa.bindparam("k_uid"), o.ds == sa.bindparam("k_ds"),
+                                      o.load_id == load_id)
+                               .values(y=sa.bindparam("v_y"), source=sa.bindparam("v_source"),
+                                       loaded_at=sa.bindparam("v_at"), load_id=sa.bindparam("v_load")))
+                    conn.execute(restore, [{"k_uid": r.unique_id, "k_ds": r.ds, "v_y": r.y, "v_source": r.source,
+                                            "v_at": r.loaded_at, "v_load": r.prev_load_id} for r in old])
+                deleted = conn.execute(observations.delete().where(o.load_id == load_id)).rowcount
+                conn.execute(load_rows.delete().where(lr.load_id == load_id))
+                row = {"source": load["source"], "file": load["file"], "sha256": load["sha256"], "loaded_at": now,
+                       "accepted": int(deleted), "rejected": 0, "unchanged": 0, "replaced": len(old),
+                       "action": "retract", "retracts": load_id}
+                retract_id = int(conn.execute(loads.insert().values(**row).returning(loads.c.id)).scalar_one())
+            except BaseException:
+                trans.rollback()
+                raise
+            if dry_run:
+                trans.rollback()
+            else:
+                trans.commit()
+        log.info("retract load %d: %d rows deleted, %d restored%s", load_id, deleted, len(old),
+                 " (dry run, rolled back)" if dry_run else "")
+        return {"load_id": load_id, "retract_id": None if dry_run else retract_id, "source": load["source"],
+                "file": load["file"], "deleted": int(deleted), "restored": len(old), "dry_run": dry_run}
+
+    @staticmethod
+    def _check_retractable(conn: Connection, load_id: int, load) -> None:
+        hint = "`chunyun loads` lists the loads and what retracted them"
+        if load is None:
+            raise NotFound(f"no load {load_id}", hint=hint)
+        if load["action"] == "retract":
+            raise Conflict(f"load {load_id} is a retraction (of load {load['retracts']}), not a load", hint=hint)
+        if load["source"] == SAMPLE_SOURCE:
+            raise Conflict(f"load {load_id} holds the sample, which is not retracted by load id",
+                           hint="the sample is what `chunyun prepare` loads; ingest real data to replace it")
+        done = conn.execute(sa.select(loads.c.id).where(loads.c.retracts == load_id)).scalar()
+        if done is not None:
+            raise Conflict(f"load {load_id} was already retracted (by {done})", hint=hint)
+        later = conn.execute(sa.select(load_rows.c.load_id, sa.func.count()).where(load_rows.c.prev_load_id == load_id)
+                             .group_by(load_rows.c.load_id).order_by(load_rows.c.load_id.desc())).all()
+        if later:
+            which = ", ".join(f"{lid} ({n} rows)" for lid, n in later)
+            raise Conflict(f"rows stored by load {load_id} were replaced since by load {which}",
+                           hint=f"retract load {later[0][0]} first, then this one")
+
+    def series_stats(self, unique_ids: Iterable[str]) -> dict[str, tuple[int, float]]:
+        """``{unique_id: (stored rows, highest stored value)}`` for the stored series among ``unique_ids``."""
+        ids = sorted(set(_as_list(unique_ids) or []))
+        o = observations.c
+        stmt = (sa.select(o.unique_id, sa.func.count(), sa.func.max(o.y))
+                .where(o.unique_id.in_(sa.bindparam("ids", expanding=True))).group_by(o.unique_id))
+        out: dict[str, tuple[int, float]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), 500):
+                for uid, n, top in conn.execute(stmt, {"ids": ids[i:i + 500]}):
+                    out[uid] = (int(n), float(top))
+        return out
 
     def delete_rows(self, frame: pd.DataFrame, source: str) -> int:
         """Delete the rows at the series and days of ``frame`` that came from ``source``; returns how many."""
@@ -579,10 +713,16 @@ class Store:
         return fingerprint_of(self.read(unique_ids, end=end))
 
     def loads(self) -> pd.DataFrame:
-        """The audit trail of committed ingests, oldest first."""
+        """The audit trail of committed ingests and retractions, oldest first, with
+        ``retracted_by``: the id of the retraction that took a load back (else None)."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(loads).order_by(loads.c.id)).all()
-        return pd.DataFrame(rows, columns=[c.name for c in loads.columns])
+        frame = pd.DataFrame(rows, columns=[c.name for c in loads.columns])
+        frame["action"] = frame["action"].fillna("ingest") if len(frame) else frame["action"]
+        by = {int(t): int(i) for i, t in zip(frame["id"], frame["retracts"], strict=True) if pd.notna(t)}
+        frame["retracted_by"] = pd.array([by.get(int(i)) for i in frame["id"]], dtype="Int64")
+        frame["retracts"] = pd.array(frame["retracts"].tolist(), dtype="Int64") if len(frame) else frame["retracts"]
+        return frame
 
     def require_series(self, unique_id: str) -> None:
         if not self.has_series(unique_id):

@@ -15,6 +15,14 @@ What a run holds, for every series in the store with data up to ``cutoff`` (defa
   its season-total forecasts.
 
 Work is split into (series, origin) tasks run on ``workers`` processes, progress on stderr.
+
+Stored data never stops a training: each series gets the past seasons its own history supports
+(300 days before the window), a season its history cannot support (``Unprocessable`` and other
+data errors) is left out for that series, a series the models cannot use at all (unknown to the
+registry, no usable day, a failing forward fit) is skipped, and rows before
+``calendar.FIRST_DATA_DAY`` are not used. Each of these is listed with its reason in the run's
+manifest under ``skipped`` (``{"unique_id", "season" (null: the whole series), "reason"}``), which
+``/v1/runs/current`` serves; the other series are trained as usual.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from forecast.engine import (
     season_forecast,
     summary_of,
 )
-from forecast.errors import NotReady, Unprocessable
+from forecast.errors import ChunyunError, NotReady, Unprocessable
 from forecast.models import BASELINE, make
 from forecast.models.features import day_features
 from forecast.registry import MODES, TOTAL_METRIC, parse_uid
@@ -51,6 +59,10 @@ log = logging.getLogger(__name__)
 FIRST_PAST_SEASON = 2016
 FORWARD_SEASONS = 2
 LEVEL_COLS = ["yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"]
+
+# What a series' data can make a fit raise: the calendar's and models' own errors, and the
+# numerical failures of a degenerate series. Anything else is a bug and stops the training.
+DATA_ERRORS = (ChunyunError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 
 def _versions() -> dict:
@@ -85,6 +97,45 @@ def plan_seasons(history: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[list[int]
     return past, forward
 
 
+def _guarded(args):
+    """Run one task; a data error becomes a ``skipped`` result with its reason instead of
+    stopping every other series."""
+    fn, task_args = args
+    t0 = time.perf_counter()
+    try:
+        return fn(task_args)
+    except DATA_ERRORS as err:
+        uid = task_args[1]
+        season = None if fn is _forward_task else task_args[2]  # a failed forward fit loses the whole series
+        return "skipped", uid, season, _reason(err), None, time.perf_counter() - t0
+
+
+def _reason(err: Exception) -> str:
+    return str(err) if isinstance(err, ChunyunError) else f"{type(err).__name__}: {err}"
+
+
+def usable_history(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """The rows training can use, and a ``skipped`` entry for what it cannot: series unknown to
+    the registry, and rows before ``calendar.FIRST_DATA_DAY`` (stored before ingest checked it)."""
+    skipped: list[dict] = []
+    keep = np.ones(len(history), dtype=bool)
+    first = pd.Timestamp(calendar.FIRST_DATA_DAY)
+    for uid, idx in history.groupby("unique_id", sort=True).indices.items():
+        try:
+            parse_uid(uid)
+        except ChunyunError as err:
+            keep[idx] = False
+            skipped.append({"unique_id": uid, "season": None, "reason": _reason(err)})
+            continue
+        early = history["ds"].to_numpy()[idx] < first.to_datetime64()
+        if early.any():
+            keep[idx[early]] = False
+            skipped.append({"unique_id": uid, "season": None,
+                            "reason": f"{int(early.sum())} rows before {first.date()} not used (the calendar and the "
+                                      "models start there)"})
+    return history[keep].reset_index(drop=True), skipped
+
+
 def _past_task(args):
     series, uid, season, choice = args
     t0 = time.perf_counter()
@@ -105,7 +156,12 @@ def _forward_task(args):
     series, uid, cutoff, seasons, end, choice = args
     t0 = time.perf_counter()
     model = make(choice.model).fit(selection.fit_frame(series, cutoff))
-    fcs = {s: season_forecast(series, uid, s, cutoff, fitted=model, sigma=choice.sigma) for s in seasons}
+    fcs, left_out = {}, []
+    for s in seasons:
+        try:
+            fcs[s] = season_forecast(series, uid, s, cutoff, fitted=model, sigma=choice.sigma)
+        except DATA_ERRORS as err:  # this season only
+            left_out.append({"unique_id": uid, "season": int(s), "reason": _reason(err)})
     days = pd.date_range(cutoff + pd.Timedelta(days=1), end)
     in_window = np.zeros(len(days), dtype=bool)
     for fc in fcs.values():
@@ -119,7 +175,7 @@ def _forward_task(args):
                           "cutoff": cutoff})
     totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
               for s, fc in fcs.items()}
-    return "forward", uid, (fcs, other, model.to_json(), totals), None, None, time.perf_counter() - t0
+    return "forward", uid, (fcs, other, model.to_json(), totals, left_out), None, None, time.perf_counter() - t0
 
 
 def _score_task(args):
@@ -170,25 +226,43 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         raise NotReady("the store is empty", hint="load data with `chunyun prepare` or `chunyun ingest FILE`")
     history = history.copy()
     history["ds"] = pd.to_datetime(history["ds"])
+    history, skipped = usable_history(history)
+    if history.empty:
+        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
+                                                                           for s in skipped[:5]))
     data_end = history["ds"].max()
     cut = min(pd.Timestamp(cutoff), data_end) if cutoff is not None else data_end
     if cut < history["ds"].min() + pd.Timedelta(days=365):
         raise Unprocessable(f"cutoff {cut.date()} leaves less than a year of history", hint="pick a later --cutoff")
     history = history[history["ds"] <= cut]
-    fingerprint = store.fingerprint(end=cut) if store is not None else fingerprint_of(history)
+    fingerprint = store.fingerprint(end=cut) if store is not None and not skipped else fingerprint_of(history)
     uids = sorted(history["unique_id"].unique())
-    parsed = {u: parse_uid(u) for u in uids}  # (region, metric); raises on a series the registry does not know
+    parsed = {u: parse_uid(u) for u in uids}  # (region, metric)
     data_kind = data_kind_of(history)
     past_seasons, forward = plan_seasons(history, cut)
     end = pd.Timestamp(calendar.season(forward[-1]).chunyun_end)
     series = {u: history[history["unique_id"] == u][["ds", "y", "source"]].reset_index(drop=True) for u in uids}
-    real = {u: selection.real_seasons(series[u], past_seasons) for u in uids}
-    scored_fcs, scored = _score(series, real, workers, progress, t0)
+    own_past = {u: [s for s in past_seasons if s in plan_seasons(series[u], cut)[0]] for u in uids}
+    for u in uids:  # the seasons a short history cannot support are left out for that series
+        skipped += [{"unique_id": u, "season": s, "reason": "less than 300 days of history before the season's window"}
+                    for s in past_seasons if s not in own_past[u]]
+    real = {u: selection.real_seasons(series[u], own_past[u]) for u in uids}
+    scored_fcs, scored, left_out = _score(series, real, workers, progress, t0)
+    skipped += left_out
     choices = {(u, s): selection.choose(u, s, scored.get(u, {})) for u in uids for s in [*past_seasons, *forward]}
-    tasks = [(_forward_task, (series[u], u, cut, forward, end, choices[(u, forward[0])])) for u in uids]
-    tasks += [(_past_task, (series[u], u, s, choices[(u, s)])) for s in reversed(past_seasons) for u in uids]
-    tasks += [(_nowcast_task, (series[u], u, s, choices[(u, s)], _estimates(u, s))) for u in uids for s in real[u]]
+    tasks = [(_guarded, (_forward_task, (series[u], u, cut, forward, end, choices[(u, forward[0])]))) for u in uids]
+    tasks += [(_guarded, (_past_task, (series[u], u, s, choices[(u, s)]))) for s in reversed(past_seasons) for u in uids
+              if s in own_past[u]]
+    tasks += [(_guarded, (_nowcast_task, (series[u], u, s, choices[(u, s)], _estimates(u, s))))
+              for u in uids for s in real[u] if (u, s) in choices]
     results = _run(tasks, workers, progress, t0)
+    failed = {r[1] for r in results if r[0] == "skipped" and r[2] is None}  # the forward fit: the whole series
+    skipped += [{"unique_id": r[1], "season": r[2], "reason": r[3]} for r in results if r[0] == "skipped"]
+    results = [r for r in results if r[0] != "skipped" and r[1] not in failed]
+    uids = [u for u in uids if u not in failed]
+    if not uids:
+        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
+                                                                           for s in skipped[:5]))
 
     season_fcs: dict[tuple[str, int], SeasonForecast] = {}
     baselines: dict[tuple[str, int], pd.DataFrame] = {}
@@ -203,7 +277,8 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
             season_fcs[(uid, a)] = b
             baselines[(uid, a)] = _
         else:
-            fcs, other, model_json, totals = a
+            fcs, other, model_json, totals, left_out = a
+            skipped += left_out
             for s, fc in fcs.items():
                 season_fcs[(uid, s)] = fc
             others[uid] = other
@@ -252,6 +327,7 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
                           for u in uids},
         "seasons": [*past_seasons, *forward], "past_seasons": past_seasons, "forward_seasons": forward,
         "backtest": bt_kind, "versions": _versions(), "train_seconds": None,
+        "skipped": sorted(skipped, key=lambda e: (e["unique_id"], e["season"] or 0)),
     }
     staged = runs.staging_dir(var_dir)
     try:
@@ -276,15 +352,19 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
 
 
 def _score(series: dict, real: dict, workers: int, progress: bool, t0: float):
-    """Every candidate on every real season (:mod:`forecast.selection`): the forecasts and their real-day frames."""
-    tasks = [(_score_task, (series[u], u, s)) for u in sorted(real) for s in real[u]]
+    """Every candidate on every real season (:mod:`forecast.selection`): the forecasts, their
+    real-day frames, and the seasons left out because a candidate could not be fitted there."""
+    tasks = [(_guarded, (_score_task, (series[u], u, s))) for u in sorted(real) for s in real[u]]
     fcs: dict[str, dict[int, dict]] = {}
     scored: dict[str, dict[int, dict]] = {}
-    for _kind, uid, season, forecasts, _, _secs in _run(tasks, workers, progress, t0):
+    results = _run(tasks, workers, progress, t0)
+    left_out = [{"unique_id": r[1], "season": r[2], "reason": f"not scored on its real days: {r[3]}"}
+                for r in results if r[0] == "skipped"]
+    for _kind, uid, season, forecasts, _, _secs in (r for r in results if r[0] != "skipped"):
         actual = selection.real_actuals(series[uid], season)
         fcs.setdefault(uid, {})[season] = forecasts
         scored.setdefault(uid, {})[season] = {m: selection.score_frame(fc, actual) for m, fc in forecasts.items()}
-    return fcs, scored
+    return fcs, scored, left_out
 
 
 def _estimates(uid: str | None, season: int | None) -> pd.DataFrame:

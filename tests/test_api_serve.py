@@ -99,3 +99,46 @@ def test_gunicorn_workers_share_the_lock_and_the_switch(gunicorn, var_dir, run_d
         time.sleep(0.5)
     assert state["status"] == "succeeded", state
     assert {call(port, "/readyz")[1]["run_id"] for _ in range(30)} == {state["run_id"]}
+
+
+def raw_request(port: int, data: bytes) -> tuple[int, str, dict]:
+    """Send raw bytes, read the whole answer: (status, content type, JSON body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(data)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers.get("Content-Type", ""), json.loads(body)
+
+
+def test_gunicorns_own_errors_are_problem_json(gunicorn):
+    port = gunicorn
+    cases = [
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # request line over 8190 bytes
+        (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(120)) + b"\r\n", 431),
+        (b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),  # not a method
+    ]
+    for data, status in cases:
+        got, kind, body = raw_request(port, data)
+        assert (got, kind, body["status"]) == (status, "application/problem+json", status), body
+        assert body["detail"] and body["hint"]
+
+
+def test_stalled_clients_do_not_hold_the_workers(gunicorn):
+    """More stalled connections than workers (3): with sync workers /readyz would never answer."""
+    port = gunicorn
+    stalled = []
+    try:
+        for i in range(12):
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" if i % 2 else
+                      b"POST /v1/observations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                      b"Content-Length: 100000\r\n\r\ndate,")
+            stalled.append(s)
+        assert [call(port, "/readyz")[0] for _ in range(10)] == [200] * 10
+    finally:
+        for s in stalled:
+            s.close()

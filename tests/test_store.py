@@ -268,9 +268,12 @@ def test_delete_source(store):
 def test_loads_audit_trail(store):
     store.write(BASE, audit={"source": "a.csv", "file": "a.csv", "sha256": "ab" * 32, "rejected": 2})
     store.write(obs([(RAIL, "2025-01-14", 1)]), audit={"source": "a.csv", "file": "a.csv", "rejected": 0})
+    store.write(obs([(RAIL, "2025-01-14", 1)]), replace=True, audit={"source": "b.csv", "file": "b.csv", "rejected": 0})
     trail = store.loads()
-    assert trail[["accepted", "rejected", "unchanged", "replaced"]].values.tolist() == [[5, 2, 0, 0], [0, 1, 0, 0]]
+    # the second write stored nothing (a conflict): no audit row for it
+    assert trail[["accepted", "rejected", "unchanged", "replaced"]].values.tolist() == [[5, 2, 0, 0], [1, 0, 0, 1]]
     assert trail["sha256"].iloc[0] == "ab" * 32 and trail["id"].is_monotonic_increasing
+    assert trail["action"].tolist() == ["ingest", "ingest"] and trail["retracted_by"].isna().all()
 
 
 def test_ingest_round_trip_on_each_backend(store, tmp_path):

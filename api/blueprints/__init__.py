@@ -4,6 +4,7 @@ from api.blueprints import (
     alerts,
     backtests,
     forecasts,
+    loads,
     observations,
     page,
     runs,
@@ -13,4 +14,5 @@ from api.blueprints import (
     service,
 )
 
-ALL = (service.bp, series.bp, forecasts.bp, seasons.bp, alerts.bp, backtests.bp, scorecard.bp, runs.bp, observations.bp, page.bp)
+ALL = (service.bp, series.bp, forecasts.bp, seasons.bp, alerts.bp, backtests.bp, scorecard.bp, runs.bp, observations.bp,
+       loads.bp, page.bp)

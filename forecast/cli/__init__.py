@@ -2,7 +2,8 @@
 
 Each sub-command lives in ``forecast/cli/cmd_<name>.py`` with a ``register(subparsers)`` that adds
 its parser and sets ``func``. Conventions for every command: with ``--json`` or ``--csv`` stdout
-carries only that data; progress and logs go to stderr; an error exits non-zero with one line.
+carries only that data; progress and logs go to stderr; an error exits non-zero with one line
+(2, or the error's own code; 70 with a traceback for a bug).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 
 from forecast.errors import ChunyunError
 
 EXIT_ERROR = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: an unexpected exception (0 ok, 1 rows rejected, 2 error, 3 alert reached)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"chunyun {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not bad input: never exit 1, which means "rows rejected"
+        traceback.print_exc(file=sys.stderr)
+        print(f"chunyun {args.command}: internal error: {type(err).__name__}: {err} "
+              "(a bug: please report it with the traceback above)", file=sys.stderr)
+        return EXIT_INTERNAL
     return int(result or 0)
 
 

@@ -11,7 +11,7 @@ from forecast.cli.output import add_format_flags, emit, parse_date_arg
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "summary", help="season summary of a region (totals with 80% intervals, peak day and odds)",
+        "summary", help="season summary of a region (totals with 80%% intervals, peak day and odds)",
         description="Per metric: season total with its 80% interval, year-on-year change, daily average, peak day "
                     "and value, the three likeliest peak days and the probability of a record day.")
     parser.add_argument("--region", required=True, help="region name or alias (jiangxi, 江西, national, 全国)")
