@@ -75,8 +75,9 @@ def test_summaries_and_backtest(trained):
     assert hw["total_lower"] < hw["total"] < hw["total_upper"]
     assert run.summary("national", 2021)["cutoff"] == "2019-06-30"
     bt = run.backtest
-    assert list(bt.columns) == ["unique_id", "season", "model", "metric", "value"]
+    assert list(bt.columns) == ["unique_id", "season", "model", "metric", "value", "actuals_kind"]
     assert {"chosen", "lunar_profile"} <= set(bt["model"])
+    assert set(bt["actuals_kind"]) == {"sample"}  # the history is all sample: no metric may read as real
 
 
 def test_a_second_run_keeps_the_first(trained, history):
