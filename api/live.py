@@ -19,8 +19,8 @@ import numpy as np
 
 from api.schemas import MAX_RANGE_DAYS
 from forecast import alerts, briefing, calendar, registry
-from forecast.cli.output import frame_records
 from forecast.errors import InvalidInput, NotFound, Unprocessable
+from forecast.formats import frame_records
 from forecast.runs import LEVELS, CurrentRunCache, Run
 
 

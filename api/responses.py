@@ -9,7 +9,7 @@ import os
 from flask import Response, current_app
 
 from api.live import RunView
-from forecast.cli.output import _default
+from forecast.formats import json_default
 
 
 def live() -> RunView:
@@ -35,7 +35,7 @@ def store():
 def json_response(obj, status: int = 200, headers: dict | None = None) -> Response:
     from api.problems import dumps
 
-    body = obj if isinstance(obj, str) else dumps(obj, default=_default)
+    body = obj if isinstance(obj, str) else dumps(obj, default=json_default)
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 

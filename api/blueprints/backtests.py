@@ -5,7 +5,7 @@ from flask import Blueprint
 from api.responses import live, table
 from api.schemas import route
 from api.validation import params
-from forecast.cli.output import frame_records
+from forecast.formats import frame_records
 
 bp = Blueprint("backtests", __name__)
 

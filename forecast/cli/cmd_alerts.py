@@ -13,7 +13,8 @@ import sys
 
 import pandas as pd
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg, to_json
+from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.formats import to_json
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def _text(frame, envelope) -> str:
 
 def run(args) -> int:
     from forecast import alerts
-    from forecast.cli.output import frame_records
+    from forecast.formats import frame_records
 
     envelope, everything = alerts_for(args)
     frame = alerts.at_least(everything, envelope["min_level"])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import date, datetime
+from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from forecast.errors import InvalidInput
+from forecast.formats import to_json
 
 
 def add_format_flags(parser: argparse.ArgumentParser, csv: bool = True) -> None:
@@ -29,36 +28,6 @@ def parse_date_arg(value: str | None, name: str) -> pd.Timestamp | None:
         return pd.Timestamp(date.fromisoformat(str(value)))
     except ValueError:
         raise InvalidInput(f"{name} {value!r} is not a date", hint="use YYYY-MM-DD") from None
-
-
-def _default(obj):
-    if isinstance(obj, pd.Timestamp | datetime):
-        return obj.date().isoformat() if obj == pd.Timestamp(obj).normalize() else obj.isoformat()
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return None if np.isnan(obj) else float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
-def to_json(obj) -> str:
-    if isinstance(obj, pd.DataFrame):
-        obj = frame_records(obj)
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
-
-
-def frame_records(df: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts with ISO dates and no NaN (None instead)."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out = out.astype(object).where(out.notna(), None)
-    return out.to_dict(orient="records")
 
 
 def emit(obj, fmt: str, text=None) -> None:
