@@ -52,12 +52,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 
-from forecast import registry, settings
+from forecast import provenance, registry, settings
 from forecast.errors import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
-SAMPLE_SOURCE = "sample"
+SAMPLE_SOURCE = provenance.SAMPLE
 REFERENCE_SOURCE = "reference"
 COLUMNS = ["unique_id", "ds", "y", "source"]
 WRITE_CHUNK = 50_000  # rows per executemany / COPY call
@@ -743,11 +743,8 @@ def fingerprint_of(frame: pd.DataFrame) -> str:
 
 
 def kind_of_sources(found: set[str]) -> str:
-    """The data kind of rows from the sources ``found``: ``"sample"`` if the sample is the only
-    one, ``"mixed"`` if it is one of several, ``"real"`` otherwise (also for no sources)."""
-    if SAMPLE_SOURCE not in found:
-        return "real"
-    return "sample" if found == {SAMPLE_SOURCE} else "mixed"
+    """:func:`forecast.provenance.data_kind` of the sources ``found``; ``"real"`` for none."""
+    return provenance.data_kind(found) or "real"
 
 
 def _unit_or_none(unique_id: str) -> str | None:
