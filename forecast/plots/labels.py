@@ -102,15 +102,19 @@ def region_label(region: str) -> str:
     return text(r.zh, r.en)
 
 
-def data_tag(history_or_kind) -> str:
-    """``SAMPLE`` for sample data (a frame with any ``source == sample`` row, or the kind string), else ``REAL``."""
-    if isinstance(history_or_kind, pd.DataFrame):
-        from forecast.engine import data_kind_of
+DATA_TAGS = {"sample": "SAMPLE", "mixed": "MIXED: REAL + SAMPLE", "real": "REAL"}
 
-        kind = data_kind_of(history_or_kind)
+
+def data_tag(history_or_kind) -> str:
+    """The title tag of a frame's data kind (or of the kind string): ``SAMPLE``, ``MIXED: REAL + SAMPLE``
+    (any sample row among real ones still says SAMPLE) or ``REAL``."""
+    if isinstance(history_or_kind, pd.DataFrame):
+        from forecast.provenance import frame_kind
+
+        kind = frame_kind(history_or_kind)
     else:
         kind = str(history_or_kind)
-    return "SAMPLE" if kind == "sample" else "REAL"
+    return DATA_TAGS.get(kind, "SAMPLE")
 
 
 def wan(value):
