@@ -354,17 +354,25 @@ def test_sqlite_second_writer_waits_for_the_first(var_dir, monkeypatch):
             release.wait(10)
 
     monkeypatch.setattr(Store, "_insert_chunk", slow)
-    errors = []
+    errors, done_at = [], []
+
+    def second_write():
+        _capture(errors, second.write, obs([(CARS, "2025-01-14", 1)], "b"))
+        done_at.append(time.perf_counter())
+
     t1 = threading.Thread(target=lambda: _capture(errors, first.write, BASE))
     t1.start()
     assert inside.wait(10)
-    t2 = threading.Thread(target=lambda: _capture(errors, second.write, obs([(CARS, "2025-01-14", 1)], "b")))
+    t2 = threading.Thread(target=second_write)
     t2.start()
-    time.sleep(0.3)
+    time.sleep(0.5)
+    assert t2.is_alive() and not done_at  # the second writer is held at BEGIN IMMEDIATE, not writing
+    released_at = time.perf_counter()
     release.set()
     t1.join(20)
     t2.join(20)
     assert not errors
+    assert done_at and done_at[0] >= released_at  # it finished only once the first had let go
     assert first.count() == 6
 
 
