@@ -40,7 +40,12 @@ def test_backtest_runs_tasks_and_reports(small):
     assert report.startswith("## Backtest") and "lunar_profile" in report
     w = backtest.wins(result.metrics, seasons=(2018, 2019))
     assert list(w.columns) == ["unique_id", "wins", "seasons"] and int(w["seasons"].iloc[0]) == 2
-    assert 0 <= backtest.coverage(result.forecasts, "chosen", 80, seasons=(2018, 2019)) <= 100
+    f = result.forecasts.copy()
+    band = f["chosen-lo-80"].notna()
+    first = f.index[band][:4]  # put exactly 3 of the first 4 banded days inside the band, the rest outside
+    f.loc[band, "y"] = f.loc[band, "chosen-hi-80"] * 2
+    f.loc[first[:3], "y"] = f.loc[first[:3], "chosen"]
+    assert backtest.coverage(f, "chosen", 80, seasons=(2018, 2019)) == pytest.approx(300 / band.sum())
 
 
 def test_cache_round_trip(small, tmp_path):
