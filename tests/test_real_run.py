@@ -115,3 +115,22 @@ def test_the_cli_and_the_api_serve_the_runs_scorecard(real_run, capsys, monkeypa
     assert body["real"] == out["real"]
     page = client.get("/?region=national&season=2025").get_data(as_text=True)
     assert 'id="scorecard"' in page and 'id="vintages"' in page and "real_anchored" in page
+
+
+def test_what_train_writes_is_what_the_api_documents(real_run):
+    """The summaries and the scorecard of a real run against the OpenAPI schemas the API publishes
+    (the synthetic run of conftest is a hand-written copy; this is the thing itself)."""
+    import jsonschema
+
+    from api.schemas import openapi
+
+    doc = openapi()
+
+    def check(name: str, instance) -> None:
+        jsonschema.validate(instance, {"$ref": f"#/components/schemas/{name}", "components": doc["components"]})
+
+    for region, seasons in real_run.summaries.items():
+        for summary in seasons.values():
+            check("Summary", summary)
+            assert set(summary["metrics"]) and all("history_kind" in m for m in summary["metrics"].values()), region
+    check("Scorecard", {"run_id": real_run.id, **real_run.scorecard})
