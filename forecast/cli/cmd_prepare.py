@@ -32,6 +32,9 @@ def run(args) -> int:
         log.info("prepare: loaded the sample into the store (%d rows)", result.inserted)
     else:
         log.info("prepare: the store already holds the sample")
+    from forecast.stations import prepare as station_prepare
+
+    station_prepare.ensure_sample(store)
     try:
         live = runs.current_run()
         if not args.force_train:
