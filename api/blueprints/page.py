@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from api.blueprints.stations import station_block
 from api.responses import live
 from api.schemas import route
 from api.validation import params
@@ -98,4 +99,5 @@ def index():
         table=table, chart=chart, alert_rows=alert_rows, data_kind=data_kind, run_id=view.id,
         cutoff=summary.get("cutoff") or view.manifest.get("cutoff"), window=(s.chunyun_start, s.chunyun_end),
         text=view.briefing(region, season, lang), region_names=registry.regions(),
+        stations=station_block(view, region, season, LEVEL_COLOURS),
     )

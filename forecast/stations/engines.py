@@ -231,3 +231,36 @@ def run(engine: str, input_path, ctx: Context, output_path, workers: int = 2, sp
     if engine == "spark":
         return run_spark(input_path, ctx, output_path, master=spark_master or DEFAULT_MASTER, session=session)
     raise InvalidInput(f"unknown engine {engine!r}", hint=f"engines: {', '.join(ENGINES)}")
+
+
+# ------------------------------------------------------------------------- the context as a file
+
+
+def save_context(ctx: Context, path: str | Path) -> Path:
+    """The context as JSON beside the Parquet input, so that another process or a cluster job runs
+    the same function on the same data (floats round-trip exactly through JSON)."""
+    import json
+
+    def days(a):
+        return [str(d)[:10] for d in np.asarray(a).astype("datetime64[D]")]
+
+    doc = {"version": 1, "models": list(ctx.models), "province": {"ds": days(ctx.province_ds), "y": ctx.province_y.tolist()},
+           "targets": [{"season": t.season, "cutoff": t.cutoff.date().isoformat(), "ds": days(t.ds),
+                        "province_yhat": t.province_yhat.tolist(), "province_sd": t.province_sd.tolist()} for t in ctx.targets]}
+    Path(path).write_text(json.dumps(doc), encoding="utf-8")
+    return Path(path)
+
+
+def load_context(path: str | Path) -> Context:
+    import json
+
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if doc.get("version") != 1:
+        raise InvalidInput(f"{path}: context version {doc.get('version')}, expected 1")
+
+    def ts(a):
+        return np.array(a, dtype="datetime64[D]").astype("datetime64[ns]")
+
+    targets = tuple(Target(int(t["season"]), pd.Timestamp(t["cutoff"]), ts(t["ds"]), np.array(t["province_yhat"], dtype=float),
+                           np.array(t["province_sd"], dtype=float)) for t in doc["targets"])
+    return Context(ts(doc["province"]["ds"]), np.array(doc["province"]["y"], dtype=float), targets, tuple(doc["models"]))

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 BACKTEST_SEASONS = 3
 PEAK_PATHS = 400
 BASE_DAYS = 56
+MAX_SEASONS = 6  # LunarShare's max_seasons
 TRIM_MARGIN = 80  # lunar days before the Spring Festival the models may read (base window + slack)
 FORECAST_COLUMNS = ["unique_id", "station", "season", "cutoff", "ds", "model", "method", "yhat", "yhat_lower_80",
                     "yhat_upper_80", "yhat_lower_95", "yhat_upper_95", "base_yhat", "p_peak"]
@@ -64,6 +65,9 @@ def trim(stations: pd.DataFrame, targets: list[engines.Target], base_days: int =
 
     epoch = np.datetime64("1970-01-01", "D")
     seasons = range(max(calendar.FIRST_SEASON, 1970 + first // 365 - 1), min(calendar.LAST_SEASON, 1970 + last // 365 + 2) + 1)
+    if targets:  # the seasons a model reads: up to max_seasons before the oldest target (2 spare)
+        oldest = min(t.season for t in targets)
+        seasons = [y for y in seasons if y >= oldest - MAX_SEASONS - 2]
     starts = {}
     for y in seasons:
         s = calendar.season(y)
@@ -184,6 +188,7 @@ def fit_region(region: str, station_history: pd.DataFrame, province_history: pd.
     ctx = engines.Context(prov["ds"].to_numpy(dtype="datetime64[ns]"), prov["y"].to_numpy(dtype=float),
                           tuple(targets), tuple(models))
     input_path = write_input(station_history, targets, work / f"{region}_input.parquet")
+    engines.save_context(ctx, work / f"{region}_context.json")
     output_path = work / f"{region}_base.parquet"
     timings = engines.run(engine, input_path, ctx, output_path, workers=workers, spark_master=spark_master,
                           session=session)
