@@ -39,6 +39,7 @@ OUT_COLUMNS = ["unique_id", "season", "cutoff", "ds", "model", "yhat", "yhat_low
 SPARK_SCHEMA = ("unique_id string, season long, cutoff timestamp_ntz, ds timestamp_ntz, model string, "
                 "yhat double, yhat_lower_80 double, yhat_upper_80 double, yhat_lower_95 double, "
                 "yhat_upper_95 double, sd double")
+SPARK_MEMORY = "1g"  # driver and executor JVM heaps: the rows go through Arrow to Python, not the heap
 MIN_DAYS = 14  # a station needs this many observed days before a cutoff to be forecast
 
 
@@ -185,8 +186,8 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "chunyun-station
                .config("spark.sql.shuffle.partitions", "8")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.sql.execution.arrow.maxRecordsPerBatch", "20000")
-               .config("spark.driver.memory", os.environ.get("CHUNYUN_SPARK_DRIVER_MEMORY", "1g"))
-               .config("spark.executor.memory", os.environ.get("CHUNYUN_SPARK_EXECUTOR_MEMORY", "1g"))
+               .config("spark.driver.memory", SPARK_MEMORY)
+               .config("spark.executor.memory", SPARK_MEMORY)
                .config("spark.executorEnv.PYTHONPATH", pythonpath)
                .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
                .config("spark.pyspark.python", sys.executable))
