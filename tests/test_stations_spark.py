@@ -95,21 +95,27 @@ def test_spark_local2_gives_the_local_engine_forecasts(spark, job):
     assert_identical(local, remote)
 
 
-def test_train_stations_on_spark_equals_local(spark, job, tmp_path):
-    """What `chunyun train --engine spark` runs for the stations: same reconciled forecasts."""
+def test_train_engine_spark_equals_engine_local(spark, job, var_dir):
+    """`chunyun train --engine spark` and `chunyun train` (local) on the same store: the same
+    station forecasts, reconciled, in both runs."""
+    from forecast import runs
+    from forecast.cli import main
+    from forecast.store import Store
+
     history = pd.concat([job["series"].assign(unique_id=job["series"]["unique_id"].astype(str)),
                          job["province"].assign(unique_id="jiangxi/highway_exit_vehicles")], ignore_index=True)
+    Store().write(history.assign(source="sample"))
     out = {}
     for engine in ("local", "spark"):
-        staged = tmp_path / engine
-        staged.mkdir()
-        summary = pipeline.train_into(staged, history, job["forecasts"], [2025], [2026], pd.Timestamp("2025-06-30"),
-                                      engine=engine, workers=2, session=spark if engine == "spark" else None)
-        assert summary["jiangxi"]["engine"] == engine
-        out[engine] = pd.read_parquet(staged / "stations" / "forecasts.parquet")
+        assert main(["train", "--engine", engine]) == 0
+        run = runs.current_run()
+        assert run.manifest["stations"]["jiangxi"]["engine"] == engine
+        assert run.manifest["stations"]["jiangxi"]["stations"] == 6
+        out[engine] = pd.read_parquet(run.path / "stations" / "forecasts.parquet")
     a, b = out["local"], out["spark"]
     assert_identical(a, b)
     assert (a["p_peak"].to_numpy() == b["p_peak"].to_numpy()).all()
+    assert set(a["season"]) >= {2026, 2027}  # the forward seasons, beside the backtest seasons
 
 
 def test_train_cli_checks_engine_flags():
