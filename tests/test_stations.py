@@ -388,6 +388,10 @@ def test_cli_stations(var_dir, station_template, capsys):
     assert main(["stations", "--csv", "--by", "load"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 13
     assert main(["stations", "--date", "2019-01-01"]) == 2
+    uid = out["rows"][0]["unique_id"]
+    assert main(["forecast", "--unique-id", uid, "--season", "2026", "--csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "unique_id,ds,yhat,yhat_lower,yhat_upper" and len(lines) == 41
 
 
 def test_reconcile_methods_are_coherent():
