@@ -9,6 +9,7 @@ A request then costs a dict look-up, a binary search over ISO dates and a string
 from __future__ import annotations
 
 import bisect
+import io
 import json
 import math
 import threading
@@ -22,6 +23,7 @@ from forecast import alerts, briefing, calendar, registry
 from forecast.errors import InvalidInput, NotFound, Unprocessable
 from forecast.formats import frame_records
 from forecast.runs import LEVELS, CurrentRunCache, Run
+from forecast.stations import serve as station_serve
 
 
 def _num(x: float) -> str:
@@ -90,6 +92,7 @@ class RunView:
         self.default_season = alerts.latest_season(run)
         self._lock = threading.Lock()
         self._cache: OrderedDict = OrderedDict()
+        self._stations = None
 
     # a small LRU for computed answers (summaries, briefings, alerts, tables)
     def cached(self, key, build):
@@ -106,6 +109,8 @@ class RunView:
 
     # -- forecasts ------------------------------------------------------------------------------
     def forecast_series(self, uid: str) -> SeriesForecast:
+        if uid.count("/") == 2:  # a toll station's series
+            return self.cached(("station-series", uid), lambda: self._station_series(uid))
         registry.parse_uid(uid)  # NotFound naming the form for a malformed or unknown series
         found = self.series.get(uid)
         if found is None:
@@ -150,6 +155,37 @@ class RunView:
         head = json.dumps(meta, ensure_ascii=False)[:-1]
         return f'{head},"rows":[{",".join(sf.json_rows(level)[i:j])}]}}', "application/json"
 
+    # -- stations -------------------------------------------------------------------------------
+    def stations(self):
+        """The run's station forecasts (:class:`forecast.stations.serve.StationView`), built once."""
+        with self._lock:
+            if self._stations is None:
+                from forecast.stations.serve import StationView
+
+                self._stations = StationView(self.run)
+            return self._stations
+
+    def _station_series(self, uid: str) -> SeriesForecast:
+        g = self.stations().series(uid)
+        bounds = {lv: (g[f"yhat_lower_{lv}"].to_numpy(dtype=float), g[f"yhat_upper_{lv}"].to_numpy(dtype=float))
+                  for lv in LEVELS}
+        return SeriesForecast(uid, g["ds"].dt.strftime("%Y-%m-%d").tolist(), g["yhat"].to_numpy(dtype=float), bounds)
+
+    def stations_body(self, region, day, top, by: str, fmt: str) -> tuple[str, str]:
+        """GET /v1/stations: the ranked rows as JSON (with the envelope) or CSV; cached per question."""
+        def build():
+            from forecast.stations.serve import ROW_COLUMNS
+
+            meta, rows = self.stations().rank(region, day, top, by)
+            records = frame_records(rows)
+            if fmt == "csv":
+                out = io.StringIO()
+                rows.to_csv(out, index=False, columns=ROW_COLUMNS, lineterminator="\r\n")
+                return out.getvalue(), "text/csv"
+            return json.dumps({**meta, "rows": records}, ensure_ascii=False), "application/json"
+
+        return self.cached(("stations", region, day, top, by, fmt), build)
+
     # -- summaries ------------------------------------------------------------------------------
     def summary(self, region: str, season: int) -> dict:
         return self.run.summary(registry.resolve_region(region), season)
@@ -175,6 +211,7 @@ class RunView:
 
         def build():  # every level; min_level only filters the cached answer
             frame = alerts.compute_alerts(self.run.forecasts, start, days, region=region, thresholds=thresholds)
+            frame = station_serve.add_station_alerts(frame, self.run, start, days, region)
             return frame, frame_records(frame), frame["level"].map(alerts.level_rank).to_numpy()
 
         frame, records, ranks = self.cached(key, build)

@@ -135,7 +135,7 @@ COMPONENTS: dict[str, dict] = {
         "required": ["date", "unique_id", "rule", "level", "yhat", "threshold", "probability", "message_zh", "message_en"],
         "properties": {
             "date": {"type": "string", "format": "date"}, "unique_id": STR, "region": STR, "metric": STR,
-            "rule": {"type": "string", "enum": list(alerts.RULES)},
+            "rule": {"type": "string", "enum": [*alerts.RULES, "capacity"]},  # capacity: toll stations
             "level": {"type": "string", "enum": list(alerts.LEVELS)},
             "yhat": NNUM, "yhat_lower": NNUM, "yhat_upper": NNUM, "threshold": NNUM,
             "probability": nullable({"type": "number", "minimum": 0, "maximum": 1}),
@@ -147,6 +147,26 @@ COMPONENTS: dict[str, dict] = {
         "properties": {"run_id": STR, "data_kind": NSTR, "from": {"type": "string", "format": "date"},
                        "days": {"type": "integer"}, "region": NSTR, "min_level": NSTR,
                        "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}},
+    },
+    "StationRow": {
+        "type": "object",
+        "required": ["unique_id", "station", "name", "kind", "yhat", "yhat_lower", "yhat_upper", "capacity",
+                     "load_ratio", "level", "lanes_etc_needed", "lanes_manual_needed"],
+        "properties": {
+            "unique_id": STR, "station": STR, "name": STR, "kind": STR, "city": NSTR, "road": NSTR,
+            "yhat": NNUM, "yhat_lower": NNUM, "yhat_upper": NNUM, "p_peak": NNUM, "capacity": NNUM, "load_ratio": NNUM,
+            "level": nullable({"type": "string", "enum": list(alerts.LEVELS)}),
+            "lanes_etc": {"type": ["integer", "null"]}, "lanes_manual": {"type": ["integer", "null"]},
+            "lanes_etc_needed": {"type": "integer"}, "lanes_manual_needed": {"type": "integer"},
+        },
+    },
+    "StationList": {
+        "type": "object", "required": ["run_id", "region", "date", "rows"],
+        "properties": {"run_id": STR, "region": STR, "date": {"type": "string", "format": "date"},
+                       "season": {"type": "integer"}, "data_kind": NSTR, "by": STR, "stations": {"type": "integer"},
+                       "over_capacity": {"type": "integer"}, "at_alert_level": {"type": "integer"},
+                       "model": NSTR, "method": NSTR, "unit": STR, "level": {"type": "integer"},
+                       "rows": {"type": "array", "items": {"$ref": "#/components/schemas/StationRow"}}},
     },
     "BacktestRow": {"type": "object", "properties": {"unique_id": STR, "season": {}, "model": STR, "metric": STR, "value": NNUM,
                                                      "actuals_kind": {**NSTR, "description": "real, mixed or sample: what the season was scored against."}}},
@@ -345,6 +365,24 @@ OPERATIONS: dict[str, dict] = {
             param("region", REGION, "Only this region."), param("min_level", ALERT_LEVEL), param("format", TABLE_FORMAT),
         ],
         "responses": {"200": table_ok(ref("AlertList")), **problems(*READ)},
+    },
+    "list_stations": {
+        "method": "get", "path": "/v1/stations", "tags": ["forecasts"],
+        "summary": "Toll stations of a region ranked on a day by forecast exits or by load against design capacity, "
+                   "with the ETC and manual lanes the day needs open at its busiest hour.",
+        "description": "Rows `unique_id, station, name, kind, yhat, yhat_lower, yhat_upper, capacity, load_ratio, level, "
+                       "lanes_etc, lanes_manual, lanes_etc_needed, lanes_manual_needed` (80% interval; `level` from "
+                       "the capacity rules in data/alerts.yaml; lane parameters in data/stations/lanes.yaml). Without "
+                       "`date`, the busiest day of the run's latest season.",
+        "parameters": [
+            param("region", REGION, "Region (default: the first with stations, jiangxi)."),
+            param("date", DATE, "The day (inside a season the run forecasts the stations for)."),
+            param("top", {"type": "integer", "minimum": 1, "maximum": 100000}, "At most this many rows (default every station)."),
+            param("by", {"type": "string", "enum": ["exits", "load"], "default": "exits"},
+                  "Rank by forecast exits (`exits`) or by load against design capacity (`load`)."),
+            param("format", TABLE_FORMAT),
+        ],
+        "responses": {"200": table_ok(ref("StationList")), **problems(*READ)},
     },
     "list_backtests": {
         "method": "get", "path": "/v1/backtests", "tags": ["runs"],

@@ -1,6 +1,6 @@
 """API load benchmark: gunicorn on 127.0.0.1 (a free port), 16 connections, bounded time and requests.
 
-    .venv/bin/python bench/api_load.py                      # /healthz, /v1/forecasts, /v1/seasons/{s}/summary
+    .venv/bin/python bench/api_load.py                      # /healthz, /v1/forecasts, /v1/seasons/{s}/summary, /v1/stations
     .venv/bin/python bench/api_load.py --during-retrain     # load while POST /v1/runs retrains; count failures
     .venv/bin/python bench/api_load.py --client python      # the Python client even when wrk is installed
     .venv/bin/python bench/api_load.py --worker-class sync  # the same with another gunicorn worker class
@@ -231,11 +231,14 @@ def targets(port: int, unique_id: str | None, region: str) -> dict[str, str]:
     if status != 200:
         raise SystemExit(f"/v1/forecasts answered {status}: {body[:300]!r}")
     season = int(json.loads(body)["end"][:4])  # the latest season's window ends in its own year
-    return {
+    paths = {
         "/healthz": "/healthz",
         "/v1/forecasts": f"/v1/forecasts?unique_id={quote(uid, safe='/')}&season={season}",
         "/v1/seasons/{s}/summary": f"/v1/seasons/{season}/summary?region={region}",
     }
+    if get(port, f"/v1/stations?region={region}&top=20")[0] == 200:  # a run with toll stations
+        paths["/v1/stations (top 20)"] = f"/v1/stations?region={region}&top=20"
+    return paths
 
 
 def side_by_side(port: int, paths: dict[str, str], args) -> list[dict]:

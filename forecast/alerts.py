@@ -448,7 +448,10 @@ def run_alerts(run, start=None, days: int | None = None, region: str | None = No
                thresholds: Thresholds | None = None) -> pd.DataFrame:
     """:func:`compute_alerts` on ``run``'s forecasts; ``start``/``days`` default to its latest Chunyun window."""
     start, days = resolve_window(start, days, run=run)
-    return compute_alerts(run.forecasts, start, days, region=region, min_level=min_level, thresholds=thresholds)
+    frame = compute_alerts(run.forecasts, start, days, region=region, min_level=min_level, thresholds=thresholds)
+    from forecast.stations.serve import add_station_alerts  # toll stations' capacity alerts (rule "capacity")
+
+    return at_least(add_station_alerts(frame, run, start, days, region), min_level)
 
 
 def fail_level_reached(alerts: pd.DataFrame, level: str) -> bool:

@@ -125,6 +125,7 @@ _HEADERS = {
     "metric": ("metric", "指标"),
     "value": ("value", "y", "数值"),
     "unique_id": ("unique_id", "series", "序列"),
+    "station": ("station", "station_id", "收费站"),
 }
 _CANONICAL = {alias.lower(): name for name, aliases in _HEADERS.items() for alias in aliases}
 EXPECTED = "date,region,metric,value (or 日期,地区,指标,数值), date,unique_id,value, or a wide date,<metric or region/metric>... header"
@@ -507,6 +508,7 @@ class _Form:
     metric: int | None = None
     value: int | None = None
     uid: int | None = None
+    station: int | None = None  # long form: region/metric/station series (a toll station's rows)
     wide: list[int] = field(default_factory=list)  # value columns of a wide form
     wide_targets: dict[int, tuple[str | None, str | None, str]] = field(default_factory=dict)
     # column -> (metric or uid resolved, reason if unknown, kind)
@@ -531,9 +533,13 @@ def _form(header: list[str], file: str) -> _Form:
     if "date" not in canon:
         raise UnreadableFile(f"{file}: no recognisable header (no date column in {header[:8]})",
                              hint=f"expected {EXPECTED}")
+    if "station" in canon and not ("value" in canon and "region" in canon and "metric" in canon):
+        raise UnreadableFile(f"{file}: a station column needs region, metric and value columns",
+                             hint="date,region,metric,station,value (or date,unique_id,value with region/metric/station)")
     if "value" in canon:
         if "region" in canon and "metric" in canon:
-            return _Form("long", canon["date"], region=canon["region"], metric=canon["metric"], value=canon["value"])
+            return _Form("long", canon["date"], region=canon["region"], metric=canon["metric"], value=canon["value"],
+                         station=canon.get("station"))
         if "unique_id" in canon:
             return _Form("long", canon["date"], uid=canon["unique_id"], value=canon["value"])
         raise UnreadableFile(f"{file}: a value column needs region and metric columns (or unique_id)",
@@ -634,13 +640,48 @@ def _uid_of(raw):
         return None, "missing series", "unknown_series"
     text = str(raw).strip()
     parts = text.split("/")
-    if len(parts) != 2:
-        return None, f"unknown series {_short(text)!r} (a series is region/metric)", "unknown_series"
+    if len(parts) not in (2, 3):
+        return None, f"unknown series {_short(text)!r} (a series is region/metric or region/metric/station)", "unknown_series"
     region, r_reason, r_kind = _region_of(parts[0])
     metric, m_reason, m_kind = _metric_of(parts[1])
     if r_reason or m_reason:
         return None, f"unknown series {_short(text)!r}: " + "; ".join(r for r in (r_reason, m_reason) if r), r_kind or m_kind
+    if len(parts) == 3:
+        return _station_of(region, metric, parts[2].strip())
     return f"{region}/{metric}", None, ""
+
+
+def _station_of(region: str, metric: str, station: str):
+    from forecast.stations import registry as stations
+
+    if metric not in stations.STATION_METRICS:
+        return None, f"stations carry {', '.join(stations.STATION_METRICS)}, not {metric}", "unknown_station"
+    if not stations.known(region, station):
+        return None, (f"unknown station {station!r} in {region} (not listed in data/stations/{region}.csv)"), "unknown_station"
+    return f"{region}/{metric}/{station}", None, ""
+
+
+def _station_uids(region: pd.Series, metric: pd.Series, station: pd.Series) -> np.ndarray:
+    """``region/metric/station`` text per row (``region/metric`` where the station cell is empty),
+    built once per distinct triple; :func:`_uid_of` then checks each distinct one."""
+    def codes_of(col):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            return col.cat.codes.to_numpy().astype(np.int64), list(col.cat.categories)
+        c, u = pd.factorize(col, use_na_sentinel=True)
+        return c.astype(np.int64), list(u)
+
+    (rc, ru), (mc, mu), (sc, su) = codes_of(region), codes_of(metric), codes_of(station)
+    key = ((rc + 1) * (len(mu) + 1) + (mc + 1)) * (len(su) + 1) + (sc + 1)
+    k_codes, k_uniq = pd.factorize(key)
+    names = []
+    for k in k_uniq:
+        s_i, rest = k % (len(su) + 1) - 1, k // (len(su) + 1)
+        m_i, r_i = rest % (len(mu) + 1) - 1, rest // (len(mu) + 1) - 1
+        r = str(ru[r_i]).strip() if r_i >= 0 else ""
+        m = str(mu[m_i]).strip() if m_i >= 0 else ""
+        st = str(su[s_i]).strip() if s_i >= 0 and not _is_missing(su[s_i]) else ""
+        names.append(f"{r}/{m}/{st}" if st else (f"{r}/{m}" if r and m else None))
+    return np.array(names, dtype=object)[k_codes]
 
 
 def _value_of(raw):
@@ -748,6 +789,8 @@ def _candidates(raw: _Raw, form: _Form) -> tuple[dict[str, pd.Series], list[int]
                 "date": raw.frame[form.date], "value": raw.frame[form.value]}
         if form.uid is not None:
             cand["uid"] = raw.frame[form.uid]
+        elif form.station is not None:
+            cand["uid"] = pd.Series(_station_uids(raw.frame[form.region], raw.frame[form.metric], raw.frame[form.station]))
         else:
             cand["region"] = raw.frame[form.region]
             cand["metric"] = raw.frame[form.metric]
@@ -804,7 +847,7 @@ def check(raw: _Raw, max_problems: int | None = None) -> _Checked:
     ds = ds_uniq[d_codes]
     checks.append((d_codes, d_reason, d_kind))
 
-    if form.kind == "long" and form.uid is not None:
+    if form.kind == "long" and (form.uid is not None or form.station is not None):
         u_codes, uid_names, u_reason, u_kind = _resolve(cand["uid"], _uid_of)
         uid_codes = u_codes
         checks.append((u_codes, u_reason, u_kind))

@@ -1,7 +1,9 @@
 """What can be stored and forecast: metrics (in code, since models rely on their meaning)
 and regions (in ``data/regions.csv``, so a new region is added by data alone).
 
-A series is named ``region/metric``: ``jiangxi/highway_exit_vehicles``.
+A series is named ``region/metric``: ``jiangxi/highway_exit_vehicles``; a toll station's series
+``region/metric/station`` (``jiangxi/highway_exit_vehicles/sample_001``, see
+:mod:`forecast.stations.registry`).
 """
 
 from __future__ import annotations
@@ -121,8 +123,17 @@ def parse_uid(unique_id: str) -> tuple[str, str]:
     return resolve_region(parts[0]), resolve_metric(parts[1])
 
 
+def parse_series(unique_id: str) -> tuple[str, str, str | None]:
+    """``region, metric, station`` of a province series (station None) or a station series."""
+    if str(unique_id).count("/") == 2:
+        from forecast.stations.registry import split_uid
+
+        return split_uid(unique_id)
+    return (*parse_uid(unique_id), None)
+
+
 def unit_of(unique_id: str) -> str:
-    return METRICS[parse_uid(unique_id)[1]].unit
+    return METRICS[parse_series(unique_id)[1]].unit
 
 
 def max_daily(metric: str) -> float:

@@ -214,8 +214,11 @@ def _reconcile_other(frames: dict[str, pd.DataFrame], region: str) -> None:
 
 
 def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: bool = True,
-          history: pd.DataFrame | None = None) -> Path:
-    """Fit every series, write a run and switch ``current`` to it; returns the run directory."""
+          history: pd.DataFrame | None = None, engine: str = "local", spark_master: str | None = None) -> Path:
+    """Fit every series, write a run and switch ``current`` to it; returns the run directory.
+
+    Station series (``region/metric/station``) are fitted after the province series, on ``engine``
+    (``local`` or ``spark``), into the run's ``stations/`` (:mod:`forecast.stations.pipeline`)."""
     t0 = time.perf_counter()
     if history is None:
         from forecast.store import Store
@@ -236,6 +239,9 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
         raise Unprocessable(f"cutoff {cut.date()} leaves less than a year of history", hint="pick a later --cutoff")
     history = history[history["ds"] <= cut]
     fingerprint = store.fingerprint(end=cut) if store is not None and not skipped else fingerprint_of(history)
+    from forecast.stations import pipeline as station_pipeline
+
+    with_stations, history = history, history[~station_pipeline.is_station(history["unique_id"])]
     uids = sorted(history["unique_id"].unique())
     parsed = {u: parse_uid(u) for u in uids}  # (region, metric)
     data_kind = data_kind_of(history)
@@ -337,6 +343,8 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
             (staged / "models" / f"{name}.json").write_text(text, encoding="utf-8")
             (staged / "models" / f"{name}.totals.json").write_text(json.dumps(totals_json[uid], indent=1), encoding="utf-8")
         forecasts.to_parquet(staged / "forecasts.parquet", index=False)
+        manifest["stations"] = station_pipeline.train_into(staged, with_stations, forecasts, past_seasons, forward, cut,
+                                                           engine=engine, workers=workers, spark_master=spark_master)
         bt.to_parquet(staged / "backtest.parquet", index=False)
         (staged / "summaries.json").write_text(json.dumps(summaries, ensure_ascii=False, indent=1), encoding="utf-8")
         card = _scorecard(series, scored_fcs, choices, nowcasts, bt, season_fcs)

@@ -12,7 +12,8 @@ from api.blueprints import (
     seasons,
     series,
     service,
+    stations,
 )
 
-ALL = (service.bp, series.bp, forecasts.bp, seasons.bp, alerts.bp, backtests.bp, scorecard.bp, runs.bp, observations.bp,
-       loads.bp, page.bp)
+ALL = (service.bp, series.bp, forecasts.bp, seasons.bp, alerts.bp, stations.bp, backtests.bp, scorecard.bp, runs.bp,
+       observations.bp, loads.bp, page.bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from api.blueprints.stations import station_block
 from api.responses import live
 from api.schemas import route
 from api.validation import params
@@ -129,4 +130,5 @@ def index():
         text=view.briefing(region, season, lang), region_names=registry.regions(),
         actuals_kind=summary.get("actuals_kind"), scorecard=_scorecard_rows(card), nowcast=card["nowcast"],
         one_day_ahead=card.get("one_day_ahead", []), trail=_vintage_figure(trail),
+        stations=station_block(view, region, season, LEVEL_COLOURS),
     )

@@ -25,10 +25,12 @@ def list_series():
     except NotReady:
         in_run, models, run_id, run_kind = set(), {}, None, None
     stored = {row.unique_id: row for row in store().series().itertuples(index=False)}
+    if run_id is not None:  # toll-station series forecast in the run
+        in_run |= set(view.stations().forecasts["unique_id"].unique())
     rows = []
     for uid in sorted(in_run | set(stored)):
         try:
-            reg, metric = registry.parse_uid(uid)
+            reg, metric, station = registry.parse_series(uid)
         except Exception:  # noqa: BLE001 - stored rows of a series the registry no longer knows
             continue
         if region and reg != region:
@@ -36,7 +38,8 @@ def list_series():
         meta, s = registry.METRICS[metric], stored.get(uid)
         rows.append({
             "unique_id": uid, "region": reg, "metric": metric, "unit": meta.unit, "display_unit": meta.display_unit,
-            "name_zh": f"{registry.regions()[reg].zh}{meta.zh}", "name_en": f"{registry.regions()[reg].en} {meta.en}",
+            "name_zh": f"{registry.regions()[reg].zh}{meta.zh}" + (f" {station}" if station else ""),
+            "name_en": f"{registry.regions()[reg].en} {meta.en}" + (f" {station}" if station else ""),
             "data_kind": kind_of_sources(set(filter(None, s.sources.split(";")))) if s is not None else None,
             "in_run": uid in in_run,
             "model": models.get(uid) if isinstance(models, dict) else None,

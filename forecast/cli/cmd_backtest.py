@@ -43,6 +43,10 @@ def run(args) -> int:
         if not 2016 <= s <= 2035:
             raise InvalidInput(f"season {s} cannot be backtested", hint="seasons 2016 on (the data starts in 2015)")
     history = store.read(args.unique_ids)
+    if not args.unique_ids:  # toll-station series have their own backtest (chunyun train: runs/<id>/stations/)
+        from forecast.stations.pipeline import is_station
+
+        history = history[~is_station(history["unique_id"])]
     if history.empty:
         raise NotReady("the store is empty", hint="load data with `chunyun prepare`")
     nowcast = () if args.no_nowcast else backtest.NOWCAST_DAYS

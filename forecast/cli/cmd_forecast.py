@@ -30,6 +30,8 @@ def run(args) -> int:
     from forecast.errors import InvalidInput
     from forecast.registry import parse_uid
 
+    if str(args.unique_id).count("/") == 2:  # a toll station: from the current run's station forecasts
+        return _station(args)
     region, metric = parse_uid(args.unique_id)
     uid = f"{region}/{metric}"
     start, end = parse_date_arg(args.start, "--start"), parse_date_arg(args.end, "--end")
@@ -74,6 +76,31 @@ def live_choice(uid: str, season: int | None) -> tuple[str | None, float | None]
         return current_run().choice(uid, season)
     except NotReady:
         return None, None
+
+
+def _station(args) -> int:
+    from forecast import calendar
+    from forecast.errors import Unprocessable
+    from forecast.runs import current_run
+    from forecast.stations.serve import StationView
+
+    if args.cutoff or args.as_of:
+        raise Unprocessable("station forecasts come from the current run; --cutoff/--as-of fit province series only",
+                            hint="retrain with `chunyun train --cutoff D` for station forecasts from another cutoff")
+    rows = StationView(current_run()).series(args.unique_id)
+    start, end = parse_date_arg(args.start, "--start"), parse_date_arg(args.end, "--end")
+    if args.season is not None:
+        s = calendar.season(args.season)
+        start, end = start or _ts(s.chunyun_start), end or _ts(s.chunyun_end)
+    if start is not None:
+        rows = rows[rows["ds"] >= start]
+    if end is not None:
+        rows = rows[rows["ds"] <= end]
+    lv = args.level
+    frame = rows[["unique_id", "ds", "yhat", f"yhat_lower_{lv}", f"yhat_upper_{lv}"]].rename(
+        columns={f"yhat_lower_{lv}": "yhat_lower", f"yhat_upper_{lv}": "yhat_upper"}).reset_index(drop=True)
+    emit(frame, args.fmt, text=_text)
+    return 0
 
 
 def _ts(d):

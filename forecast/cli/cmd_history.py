@@ -25,9 +25,11 @@ def resolve_uid(value: str) -> str:
     from forecast import registry
 
     parts = str(value).strip().split("/")
+    if len(parts) == 3:  # a toll station: region/metric/station
+        return "/".join(registry.parse_series(f"{registry.make_uid(*parts[:2])}/{parts[2]}"))
     if len(parts) != 2:
         raise NotFound(f"unknown series {value!r}",
-                       hint="a series is named region/metric, e.g. jiangxi/highway_exit_vehicles")
+                       hint="a series is named region/metric (or region/metric/station), e.g. jiangxi/highway_exit_vehicles")
     return registry.make_uid(*parts)
 
 

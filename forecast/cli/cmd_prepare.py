@@ -35,6 +35,9 @@ def run(args) -> int:
              "left out because the store holds another value)", loaded.sample, loaded.real, loaded.replaced_sample,
              loaded.conflicts)
     changed = loaded.sample + loaded.real + loaded.replaced_sample > 0
+    from forecast.stations import prepare as station_prepare
+
+    station_prepare.ensure_sample(store)
     try:
         live = runs.current_run()
         if not args.force_train and not changed:

@@ -16,6 +16,10 @@ def register(subparsers) -> None:
                     "atomically. Progress goes to stderr.")
     parser.add_argument("--cutoff", help="last day the models may see (YYYY-MM-DD)")
     parser.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
+    parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help="where the station series are fitted: the local process pool (default) or Spark")
+    parser.add_argument("--spark-master", metavar="URL", help="Spark master for --engine spark (default local[2], "
+                        "e.g. spark://127.0.0.1:7077)")
     add_format_flags(parser, csv=False)
     parser.set_defaults(func=run)
 
@@ -28,7 +32,10 @@ def run(args) -> int:
     if args.workers < 1:
         raise InvalidInput(f"--workers {args.workers} must be at least 1", hint="e.g. --workers 2")
     t0 = time.perf_counter()
-    path = train(cutoff=parse_date_arg(args.cutoff, "--cutoff"), workers=args.workers)
+    if args.spark_master and args.engine != "spark":
+        raise InvalidInput("--spark-master needs --engine spark", hint="add --engine spark")
+    path = train(cutoff=parse_date_arg(args.cutoff, "--cutoff"), workers=args.workers, engine=args.engine,
+                 spark_master=args.spark_master)
     manifest = Run.open(path).manifest
     out = {"run_id": manifest["run_id"], "path": str(path), "cutoff": manifest["cutoff"], "data_end": manifest["data_end"],
            "series": len(manifest["series"]), "backtest": manifest["backtest"], "seconds": round(time.perf_counter() - t0, 1)}
