@@ -51,7 +51,7 @@ from forecast.engine import (
 from forecast.errors import ChunyunError, NotReady, Unprocessable
 from forecast.models import BASELINE, make
 from forecast.models.features import day_features
-from forecast.registry import MODES, TOTAL_METRIC, parse_uid
+from forecast.registry import MODES, TOTAL_METRIC, parse_series, parse_uid
 from forecast.store import fingerprint_of
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def usable_history(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     first = pd.Timestamp(calendar.FIRST_DATA_DAY)
     for uid, idx in history.groupby("unique_id", sort=True).indices.items():
         try:
-            parse_uid(uid)
+            parse_series(uid)  # a province series or a toll station's
         except ChunyunError as err:
             keep[idx] = False
             skipped.append({"unique_id": uid, "season": None, "reason": _reason(err)})
