@@ -307,7 +307,7 @@ def test_season_targets_use_only_what_was_public(reference):
 def test_written_files_are_deterministic(tmp_path, reference, history, capsys):
     from forecast.cli import cmd_sample  # the command itself; the full parser imports every command
 
-    args = argparse.Namespace(out=str(tmp_path / "a"), seed=sample.DEFAULT_SEED, fmt="json")
+    args = argparse.Namespace(out=str(tmp_path / "a"), seed=sample.DEFAULT_SEED, fmt="json", stations=None, region="jiangxi")
     assert cmd_sample.run(args) == 0
     table = json.loads(capsys.readouterr().out)
     assert table and max(abs(r["diff_pct"]) for r in table if r["diff_pct"] is not None) < 0.5

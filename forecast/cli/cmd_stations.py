@@ -64,7 +64,7 @@ def run(args) -> int:
     meta, rows = view.rank(args.region, parse_date_arg(args.date, "--date"), args.top, args.by)
     rows = rows[ROW_COLUMNS]
     if args.fmt == "json":
-        from forecast.cli.output import frame_records
+        from forecast.formats import frame_records
 
         emit({**meta, "rows": frame_records(rows)}, "json")
     else:
