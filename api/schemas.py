@@ -202,12 +202,14 @@ COMPONENTS: dict[str, dict] = {
 # Request bodies are validated with these (self-contained: no $ref).
 SCALAR = {"type": ["string", "number", "integer", "null"]}
 OBSERVATION_REGIONAL = {"type": "object", "required": ["date", "region", "metric", "value"],
-                        "properties": {"date": SCALAR, "region": SCALAR, "metric": SCALAR, "value": SCALAR},
+                        "properties": {"date": SCALAR, "region": SCALAR, "metric": SCALAR, "value": SCALAR,
+                                       "station": SCALAR},  # a toll station's row (data/stations/<region>.csv)
                         "additionalProperties": SCALAR}
 OBSERVATION_LONG = {"type": "object", "required": ["unique_id", "ds", "y"],
                     "properties": {"unique_id": SCALAR, "ds": SCALAR, "y": SCALAR}, "additionalProperties": SCALAR}
 OBSERVATIONS_BODY = {
-    "description": "Actuals, all rows in one shape: `{date, region, metric, value}` or `{unique_id, ds, y}`. "
+    "description": "Actuals, all rows in one shape: `{date, region, metric, value}` (plus `station` for a toll "
+                   "station) or `{unique_id, ds, y}` (`unique_id` may be `region/metric/station`). "
                    "Values are checked row by row as `chunyun ingest` does; bad rows are reported, good rows stored.",
     "oneOf": [{"type": "array", "minItems": 1, "items": OBSERVATION_REGIONAL},
               {"type": "array", "minItems": 1, "items": OBSERVATION_LONG}],

@@ -409,3 +409,13 @@ def test_reconcile_methods_are_coherent():
     rec, prov_rec = reconcile.reconcile(st, prov, "j/h", "top_down")
     assert np.allclose(prov_rec["yhat"], prov["yhat"]) and reconcile.coherence_error(rec, prov) < 1e-12
     assert np.allclose(rec["yhat_upper_80"] / rec["yhat"], 1.1)
+
+
+def test_post_station_observations(client, auth):
+    rows = [{"date": "2025-01-14", "region": "jiangxi", "metric": "highway_exit_vehicles", "station": "sample_001", "value": 1200},
+            {"date": "2025-01-14", "region": "jiangxi", "metric": "highway_exit_vehicles", "station": "sample_999", "value": 5}]
+    r = client.post("/v1/observations?source=ops", json=rows, headers=auth)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    report = r.get_json()
+    assert report["accepted"] == 1 and report["rejected"] == 1
+    assert report["problems"][0]["line"] == 2 and "unknown station 'sample_999'" in report["problems"][0]["reason"]
