@@ -10,7 +10,9 @@ province forecast of the current run (``chunyun prepare`` makes one), so that ev
 is measured against the sample's actual days.
 
 Each engine runs in its own child process (so its peak memory is its own), measured by polling the
-resident memory of the child and all its descendants (Spark's JVM and Python workers included):
+memory of the child and all its descendants every 0.2 s (the sum of their proportional set sizes,
+PSS, so that pages a forked worker shares with its parent count once; Spark's JVM and Python
+workers included):
 
 - ``local``: read the history Parquet, trim, write the engine input, fit and forecast every
   station on a pool of 2 processes (:func:`forecast.stations.engines.run_local`), reconcile with
@@ -47,25 +49,36 @@ SEASON, CUTOFF = 2025, pd.Timestamp("2025-01-13")
 # ------------------------------------------------------------------------------------ memory
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size of ``pid`` in bytes: its private memory plus its share of pages it
+    shares with others (forked workers share their parent's pages), so that the sum over a
+    process tree counts each page once."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and every descendant."""
+    """Memory of ``pid`` and every descendant (the sum of their PSS)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                parts = fh.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(parts[1]), int(parts[21])
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        total += _pss(p)
         todo.extend(children.get(p, []))
     return total
 
@@ -101,7 +114,7 @@ def make_data(n: int, folder: Path) -> None:
 
     prov = ss.province_history()
     _, series, _ = ss.generate(prov, n)
-    series.assign(unique_id=series["unique_id"].astype(str)).to_parquet(folder / "history.parquet", index=False)
+    series.to_parquet(folder / "history.parquet", index=False)  # unique_id dictionary-encoded, as pyarrow writes it
     prov.to_parquet(folder / "province.parquet", index=False)
     fc = runs.current_run().forecasts
     fc[fc["unique_id"] == "jiangxi/highway_exit_vehicles"].to_parquet(folder / "province_forecast.parquet", index=False)
@@ -164,11 +177,11 @@ def phase_autoets(folder: Path, limit: int | None = None) -> dict:
 
     target = _target(folder)
     t0 = time.perf_counter()
-    hist = pd.read_parquet(folder / "history.parquet")
-    n = int(hist["unique_id"].nunique())
-    ids = sorted(hist["unique_id"].unique())
-    if limit and limit < n:
-        hist = hist[hist["unique_id"].isin(ids[:limit])]
+    ids = sorted(pd.read_parquet(folder / "history.parquet", columns=["unique_id"])["unique_id"].astype(str).unique())
+    n = len(ids)
+    subset = [("unique_id", "in", ids[:limit])] if limit and limit < n else None
+    hist = pd.read_parquet(folder / "history.parquet", filters=subset)
+    hist["unique_id"] = hist["unique_id"].astype(str)
     t_read = time.perf_counter() - t0
     fc = autoets_forecast(hist, CUTOFF, pd.DatetimeIndex(target.ds), n_jobs=2)
     fitted = int(hist["unique_id"].nunique())

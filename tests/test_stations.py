@@ -181,16 +181,17 @@ def test_reconciled_stations_add_up_to_the_province_every_day(backtest_result, b
 
 def test_trimmed_input_gives_the_same_forecast(backtest_setup, province):
     series, fc = backtest_setup
-    one = series[series["unique_id"].astype(str) == sorted(series["unique_id"].astype(str).unique())[3]]
-    one = one.assign(unique_id=one["unique_id"].astype(str))
-    targets = pipeline.targets_from_run(fc, "jiangxi", [(2025, pd.Timestamp("2025-01-13"))])
+    targets = pipeline.targets_from_run(fc, "jiangxi", [(2024, pd.Timestamp("2024-01-25")), (2025, pd.Timestamp("2025-01-13"))])
     targets.append(engines.make_target(2025, pd.Timestamp("2024-08-31"), fc[fc["season"] == 2025]))  # a forward lag
     ctx = engines.Context(province["ds"].to_numpy(dtype="datetime64[ns]"), province["y"].to_numpy(dtype=float),
                           tuple(targets), ("lunar_share", "flat_share"))
-    full = engines.forecast_station(one, ctx)
-    trimmed = pipeline.trim(one, targets)
-    assert len(trimmed) < 0.6 * len(one)
-    pd.testing.assert_frame_equal(full, engines.forecast_station(trimmed, ctx))
+    series = series.assign(unique_id=series["unique_id"].astype(str))
+    trimmed_all = pipeline.trim(series, targets)
+    assert len(trimmed_all) < 0.5 * len(series)
+    for uid in sorted(series["unique_id"].unique()):  # every station, the late-opened ones too
+        one = series[series["unique_id"] == uid]
+        full = engines.forecast_station(one, ctx)
+        pd.testing.assert_frame_equal(full, engines.forecast_station(trimmed_all[trimmed_all["unique_id"] == uid], ctx))
     shuffled = one.sample(frac=1.0, random_state=3)  # rows in any order (as Spark delivers them)
     pd.testing.assert_frame_equal(full, engines.forecast_station(shuffled, ctx))
 
@@ -408,3 +409,13 @@ def test_reconcile_methods_are_coherent():
     rec, prov_rec = reconcile.reconcile(st, prov, "j/h", "top_down")
     assert np.allclose(prov_rec["yhat"], prov["yhat"]) and reconcile.coherence_error(rec, prov) < 1e-12
     assert np.allclose(rec["yhat_upper_80"] / rec["yhat"], 1.1)
+
+
+def test_post_station_observations(client, auth):
+    rows = [{"date": "2025-01-14", "region": "jiangxi", "metric": "highway_exit_vehicles", "station": "sample_001", "value": 1200},
+            {"date": "2025-01-14", "region": "jiangxi", "metric": "highway_exit_vehicles", "station": "sample_999", "value": 5}]
+    r = client.post("/v1/observations?source=ops", json=rows, headers=auth)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    report = r.get_json()
+    assert report["accepted"] == 1 and report["rejected"] == 1
+    assert report["problems"][0]["line"] == 2 and "unknown station 'sample_999'" in report["problems"][0]["reason"]

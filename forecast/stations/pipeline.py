@@ -32,7 +32,6 @@ BACKTEST_SEASONS = 3
 PEAK_PATHS = 400
 BASE_DAYS = 56
 MAX_SEASONS = 6  # LunarShare's max_seasons
-TRIM_MARGIN = 80  # lunar days before the Spring Festival the models may read (base window + slack)
 FORECAST_COLUMNS = ["unique_id", "station", "season", "cutoff", "ds", "model", "method", "yhat", "yhat_lower_80",
                     "yhat_upper_80", "yhat_lower_95", "yhat_upper_95", "base_yhat", "p_peak"]
 
@@ -65,15 +64,15 @@ def trim(stations: pd.DataFrame, targets: list[engines.Target], base_days: int =
 
     epoch = np.datetime64("1970-01-01", "D")
     seasons = range(max(calendar.FIRST_SEASON, 1970 + first // 365 - 1), min(calendar.LAST_SEASON, 1970 + last // 365 + 2) + 1)
-    if targets:  # the seasons a model reads: up to max_seasons before the oldest target (2 spare)
+    if targets:  # the seasons a model reads: up to max_seasons before the oldest target (one spare)
         oldest = min(t.season for t in targets)
-        seasons = [y for y in seasons if y >= oldest - MAX_SEASONS - 2]
+        seasons = [y for y in seasons if y >= oldest - MAX_SEASONS - 1]
     starts = {}
     for y in seasons:
         s = calendar.season(y)
         sf = int((np.datetime64(s.spring_festival, "D") - epoch).astype(np.int64))
         starts[y] = int((np.datetime64(s.chunyun_start, "D") - epoch).astype(np.int64))
-        mark(sf - TRIM_MARGIN, sf + PROFILE_OFFSETS[1])
+        mark(sf + PROFILE_OFFSETS[0], sf + PROFILE_OFFSETS[1])
         mark(starts[y] - base_days - 1, starts[y])
     for t in targets:
         cut = int((np.datetime64(t.cutoff, "D") - epoch).astype(np.int64))
@@ -84,6 +83,9 @@ def trim(stations: pd.DataFrame, targets: list[engines.Target], base_days: int =
         if lag > 0:
             for st in starts.values():
                 mark(st - lag - base_days - 1, st - lag)
+    if targets:  # no model reads a day after the latest cutoff
+        latest = max(int((np.datetime64(t.cutoff, "D") - epoch).astype(np.int64)) for t in targets)
+        keep[max(0, latest - first + 1):] = False
     return stations[keep[days - first]].reset_index(drop=True)
 
 
