@@ -89,7 +89,7 @@ class RunView:
                     bounds[level] = (g[lo].to_numpy(dtype=float), g[hi].to_numpy(dtype=float))
             self.series[str(uid)] = SeriesForecast(str(uid), g["ds"].dt.strftime("%Y-%m-%d").tolist(),
                                                    g["yhat"].to_numpy(dtype=float), bounds)
-        self.default_season = alerts.latest_season(run)
+        self.default_season = run.default_season
         self._lock = threading.Lock()
         self._cache: OrderedDict = OrderedDict()
         self._stations = None

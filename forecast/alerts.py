@@ -411,23 +411,13 @@ def compute_alerts(forecasts_frame: pd.DataFrame, start, days: int, region: str 
 # ---------------------------------------------------------------------------------------------
 # the current run
 
-def latest_season(run) -> int:
-    """The newest season with a summary in ``run`` (else the season nearest its last forecast day)."""
-    seasons = [int(s) for by_season in run.summaries.values() for s in by_season if str(s).isdigit()]
-    if seasons:
-        return max(seasons)
-    from forecast import calendar
-
-    return calendar.season_of(run.forecasts["ds"].max())
-
-
 def default_window(run=None, season: int | None = None) -> tuple[date, int]:
-    """The Chunyun window of ``season`` (default: ``run``'s latest) as ``(start, days)``."""
+    """The Chunyun window of ``season`` (default: ``run``'s :attr:`~forecast.runs.Run.default_season`) as ``(start, days)``."""
     from forecast import calendar
 
     if not season and run is None:
         raise TypeError("default_window needs a season or a run")
-    s = calendar.season(season or latest_season(run))
+    s = calendar.season(season or run.default_season)
     return s.chunyun_start, (s.chunyun_end - s.chunyun_start).days + 1
 
 

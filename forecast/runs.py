@@ -128,13 +128,27 @@ class Run:
             return {}
         return json.loads(path.read_text(encoding="utf-8"))
 
+    @property
+    def default_season(self) -> int:
+        """The season a question without one is about, the one rule for the CLI, the API, the alerts
+        and the page: the first season forecast from the run's cutoff (the one a planner prepares
+        next); for a run without that list, the newest season it summarises."""
+        forward = self.manifest.get("forward_seasons")
+        if forward:
+            return int(forward[0])
+        seasons = [int(s) for by_season in self.summaries.values() for s in by_season if str(s).isdigit()]
+        if seasons:
+            return max(seasons)
+        from forecast import calendar
+
+        return calendar.season_of(self.forecasts["ds"].max())
+
     def choice(self, unique_id: str, season: int | None = None) -> tuple[str | None, float | None]:
         """The daily model and interval sigma this run chose for ``unique_id`` and ``season``
         (default: the first forward season), for a live fit that should match the run."""
         detail = self.manifest.get("model_details", {}).get(unique_id, {})
         if season is None:
-            forward = self.manifest.get("forward_seasons") or [None]
-            season = forward[0]
+            season = self.default_season
         chosen = detail.get("daily_choice", {}).get(str(season))
         if chosen is None:
             return detail.get("daily"), None

@@ -134,3 +134,23 @@ def test_what_train_writes_is_what_the_api_documents(real_run):
             check("Summary", summary)
             assert set(summary["metrics"]) and all("history_kind" in m for m in summary["metrics"].values()), region
     check("Scorecard", {"run_id": real_run.id, **real_run.scorecard})
+
+
+def test_one_default_season_for_the_cli_the_api_the_alerts_and_the_page(real_run, capsys, monkeypatch):
+    """The season a question without one is about: the run's first forward season (2026 here), not the
+    newest one it summarises (2027) — the CLI, the forecasts and alerts endpoints and the page agree."""
+    from api import create_app
+    from forecast import calendar
+    from forecast.cli import main
+
+    assert real_run.manifest["forward_seasons"][:2] == [2026, 2027] and real_run.default_season == 2026
+    start = calendar.season(2026).chunyun_start.isoformat()
+    monkeypatch.setenv("CHUNYUN_VAR_DIR", str(real_run.path.parent.parent))
+    assert main(["forecast", "--unique-id", NAT, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["ds"] == start and len(rows) == 40
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get(f"/v1/forecasts?unique_id={NAT}").get_json()["start"] == start
+    assert client.get("/v1/alerts?region=national").get_json()["from"] == start
+    page = client.get("/?region=national").get_data(as_text=True)
+    assert "2026 年春运" in page

@@ -89,7 +89,7 @@ def index():
     region = registry.resolve_region(q["region"]) if q.get("region") else ("jiangxi" if "jiangxi" in regions else
                                                                            (regions[0] if regions else "national"))
     seasons = sorted((int(s) for s in view.run.summaries.get(region, {}) if str(s).isdigit()), reverse=True)
-    season = q.get("season") or (seasons[0] if seasons else view.default_season)
+    season = q.get("season") or (view.default_season if view.default_season in seasons or not seasons else seasons[0])
     summary = view.summary(region, season)
     metric = q.get("metric") or "highway_exit_vehicles"
     uid = f"{region}/{metric}"

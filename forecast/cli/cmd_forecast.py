@@ -46,8 +46,7 @@ def run(args) -> int:
         run_ = current_run()
         season = args.season
         if season is None and start is None and end is None:
-            forward = run_.manifest.get("forward_seasons") or run_.manifest.get("seasons") or []
-            season = forward[0] if forward else None
+            season = run_.default_season
         if season is not None:
             s = calendar.season(season)
             start = max(start, _ts(s.chunyun_start)) if start is not None else _ts(s.chunyun_start)
