@@ -114,9 +114,11 @@ class StationView:
         return name
 
     def default_date(self, region: str) -> date:
-        """The busiest day (stations' sum) of the latest season forecast for the region."""
+        """The busiest day (stations' sum) of the run's default season (:attr:`forecast.runs.Run.default_season`;
+        the latest season the stations are forecast for when they do not cover it)."""
         fc = self.forecasts[self.forecasts["region"] == region]
-        latest = fc[fc["season"] == fc["season"].max()]
+        season = self.run.default_season if self.run.default_season in set(fc["season"]) else fc["season"].max()
+        latest = fc[fc["season"] == season]
         total = latest.groupby("ds")["yhat"].sum()
         return total.idxmax().date()
 
