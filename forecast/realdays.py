@@ -31,8 +31,8 @@ import pandas as pd
 
 from forecast import provenance, settings
 from forecast.errors import InvalidInput, NotFound, Unprocessable
-from forecast.reference import SEASON_MAX, SEASON_MIN
-from forecast.registry import METRICS, parse_uid, resolve_metric
+from forecast.reference import SEASON_MAX, SEASON_MIN, check_metric
+from forecast.registry import parse_uid
 
 DAY_COLUMNS: tuple[str, ...] = (
     "season", "ds", "unique_id", "metric", "measure", "series", "value", "unit", "kind", "status", "reason",
@@ -113,26 +113,13 @@ def _check_kinds(kinds) -> list[str]:
     return out
 
 
-def _check_metric(metric, df: pd.DataFrame) -> str:
-    """A registry metric (zh names accepted) or a reference-only metric of the file (road_trips ...)."""
-    try:
-        return resolve_metric(metric)
-    except NotFound:
-        key = str(metric).strip().lower()
-        if key in set(df["metric"]):
-            return key
-        raise NotFound(f"unknown metric {metric!r}",
-                       hint=f"registry metrics: {', '.join(METRICS)}; reference-only metrics here: "
-                            f"{', '.join(sorted(set(df['metric']) - set(METRICS)))}") from None
-
-
 def _filter(df: pd.DataFrame, *, unique_id, metric, kinds, include_uncertain: bool, ok_only: bool) -> pd.DataFrame:
     mask = pd.Series(True, index=df.index)
     if unique_id is not None:
         region, name = parse_uid(unique_id)
         mask &= df["unique_id"] == f"{region}/{name}"
     if metric is not None:
-        mask &= df["metric"] == _check_metric(metric, df)
+        mask &= df["metric"] == check_metric(metric, df)
     if kinds is not None:
         mask &= df["kind"].isin(_check_kinds(kinds))
     if not include_uncertain:

@@ -107,7 +107,7 @@ def load_reference(region=None, season=None, kind=None, include_flagged: bool = 
     if kind is not None:
         mask &= df["kind"] == _check_kind(kind)
     if metric is not None:
-        mask &= df["metric"] == _check_metric(metric, df)
+        mask &= df["metric"] == check_metric(metric, df)
     if not include_flagged:
         mask &= df["status"] != "flagged"
     if not include_superseded:
@@ -115,8 +115,9 @@ def load_reference(region=None, season=None, kind=None, include_flagged: bool = 
     return df.loc[mask].reset_index(drop=True).copy()
 
 
-def _check_metric(metric, df: pd.DataFrame) -> str:
-    """A registry metric (zh names accepted) or a reference-only metric present in the file."""
+def check_metric(metric, df: pd.DataFrame) -> str:
+    """A registry metric (zh names accepted) or a reference-only metric present in ``df`` (the
+    figures here, the daily figures in :mod:`forecast.realdays`)."""
     try:
         return resolve_metric(metric)
     except NotFound:
