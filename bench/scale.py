@@ -14,7 +14,8 @@ memory of the child and all its descendants every 0.2 s (the sum of their propor
 PSS, so that pages a forked worker shares with its parent count once; Spark's JVM and Python
 workers included):
 
-- ``local``: read the history Parquet, trim, write the engine input, fit and forecast every
+- ``local``: read the history Parquet (filtered to the days the model reads while it is read,
+  :func:`forecast.stations.pipeline.read_trimmed`), write the engine input, fit and forecast every
   station on a pool of 2 processes (:func:`forecast.stations.engines.run_local`), reconcile with
   the province (hierarchicalforecast ``top_down``), add peak odds, write Parquet;
 - ``spark``: the same on Spark ``local[2]`` (``groupBy().applyInPandas``); the session start-up is
@@ -154,7 +155,7 @@ def phase_engine(engine: str, folder: Path) -> dict:
         session.range(1).count()  # the JVM and the first job are start-up
         startup = time.perf_counter() - t0
     t0 = time.perf_counter()
-    hist = pd.read_parquet(folder / "history.parquet")
+    hist = pipeline.read_trimmed(folder / "history.parquet", [target])  # filtered while read
     pipeline.write_input(hist, [target], folder / f"{engine}_input.parquet")
     n = int(hist["unique_id"].nunique())
     del hist

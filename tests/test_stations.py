@@ -419,3 +419,13 @@ def test_post_station_observations(client, auth):
     report = r.get_json()
     assert report["accepted"] == 1 and report["rejected"] == 1
     assert report["problems"][0]["line"] == 2 and "unknown station 'sample_999'" in report["problems"][0]["reason"]
+
+
+def test_read_trimmed_equals_trim(backtest_setup, tmp_path):
+    series, fc = backtest_setup
+    series = series.assign(unique_id=series["unique_id"].astype(str))
+    targets = pipeline.targets_from_run(fc, "jiangxi", [(2024, pd.Timestamp("2024-01-25")), (2025, pd.Timestamp("2025-01-13"))])
+    series.to_parquet(tmp_path / "h.parquet", index=False)
+    got = pipeline.read_trimmed(tmp_path / "h.parquet", targets)
+    want = pipeline.trim(series, targets)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)

@@ -38,7 +38,7 @@ def run(args) -> int:
 
     if args.seed < 0:
         raise InvalidInput(f"--seed {args.seed} is negative", hint="use a seed of 0 or more")
-    if args.stations is not None:
+    if getattr(args, "stations", None) is not None:
         return _stations(args)
     path = sample.write_sample(args.out, seed=args.seed)
     table = pd.read_csv(path.parent / sample.CALIBRATION_FILE)

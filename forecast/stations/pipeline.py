@@ -54,7 +54,33 @@ def trim(stations: pd.DataFrame, targets: list[engines.Target], base_days: int =
     days = stations["ds"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     if len(days) == 0:
         return stations
-    first, last = int(days.min()), int(days.max())
+    first, keep = _days_kept(int(days.min()), int(days.max()), targets, base_days)
+    return stations[keep[days - first]].reset_index(drop=True)
+
+
+def read_trimmed(path: str | Path, targets: list[engines.Target], base_days: int = BASE_DAYS) -> pd.DataFrame:
+    """:func:`trim` of a Parquet file of station rows, filtered while it is read (the whole
+    history of 10,000 stations is never in memory at once)."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds_
+
+    dataset = ds_.dataset(str(path), format="parquet")
+    mm = pc.min_max(dataset.to_table(columns=["ds"]).column("ds")).as_py()
+    epoch = pd.Timestamp("1970-01-01")
+    first, keep = _days_kept((pd.Timestamp(mm["min"]) - epoch).days, (pd.Timestamp(mm["max"]) - epoch).days, targets,
+                             base_days)
+    edges = np.flatnonzero(np.diff(np.r_[0, keep.astype(np.int8), 0]))
+    expr = None
+    for a, b in zip(edges[::2], edges[1::2], strict=True):  # runs of kept days [a, b)
+        lo, hi = epoch + pd.Timedelta(days=first + int(a)), epoch + pd.Timedelta(days=first + int(b) - 1)
+        part = (ds_.field("ds") >= lo) & (ds_.field("ds") <= hi)
+        expr = part if expr is None else expr | part
+    table = dataset.to_table(filter=expr) if expr is not None else dataset.to_table()
+    return table.to_pandas().reset_index(drop=True)
+
+
+def _days_kept(first: int, last: int, targets: list[engines.Target], base_days: int) -> tuple[int, np.ndarray]:
+    """``(first, keep)``: which day numbers ``first .. last`` the station models read."""
     keep = np.zeros(last - first + 1, dtype=bool)
 
     def mark(a: int, b: int) -> None:
@@ -86,7 +112,7 @@ def trim(stations: pd.DataFrame, targets: list[engines.Target], base_days: int =
     if targets:  # no model reads a day after the latest cutoff
         latest = max(int((np.datetime64(t.cutoff, "D") - epoch).astype(np.int64)) for t in targets)
         keep[max(0, latest - first + 1):] = False
-    return stations[keep[days - first]].reset_index(drop=True)
+    return first, keep
 
 
 def write_input(stations: pd.DataFrame, targets: list[engines.Target], path: str | Path) -> Path:

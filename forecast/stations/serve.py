@@ -15,7 +15,6 @@ and the planners' page all call :class:`StationView`.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -215,10 +214,6 @@ def _wan(v: float) -> str:
     return f"{v / 1e4:.2f}万辆" if v >= 1e4 else f"{v:,.0f}辆"
 
 
-def view(run) -> StationView:
-    return StationView(run)
-
-
 def add_station_alerts(frame: pd.DataFrame, run, start, days: int, region: str | None = None) -> pd.DataFrame:
     """``frame`` (the series alerts) followed by the run's station capacity alerts."""
     try:
@@ -228,7 +223,3 @@ def add_station_alerts(frame: pd.DataFrame, run, start, days: int, region: str |
     if st.empty:
         return frame
     return pd.concat([frame, st], ignore_index=True) if len(frame) else st
-
-
-def fmt_ratio(v: float) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0%}"
