@@ -37,7 +37,9 @@ FORECAST_COLUMNS = ["unique_id", "station", "season", "cutoff", "ds", "model", "
 
 
 def is_station(uids: pd.Series) -> np.ndarray:
-    return pd.Series(uids).astype(str).str.count("/").to_numpy() == 2
+    """Which rows are toll-station series (``region/metric/station``); decided once per distinct id."""
+    codes, uniques = pd.factorize(pd.Series(uids), use_na_sentinel=False)
+    return np.asarray(pd.Index(uniques).astype(str).str.count("/") == 2)[codes]
 
 
 def province_uid(region: str) -> str:
