@@ -31,7 +31,7 @@ import pandas as pd
 
 from forecast import provenance, settings
 from forecast.errors import InvalidInput, NotFound, Unprocessable
-from forecast.reference import SEASON_MAX, SEASON_MIN, check_metric
+from forecast.reference import check_metric, check_season
 from forecast.registry import parse_uid
 
 DAY_COLUMNS: tuple[str, ...] = (
@@ -90,16 +90,6 @@ def _frame(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------
 # Filters
 # ----------------------------------------------------------------------------------------------
-def _check_year(value, name: str = "season") -> int:
-    try:
-        year = int(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{name} {value!r} is not a year", hint="e.g. 2025") from None
-    if not SEASON_MIN <= year <= SEASON_MAX:
-        raise Unprocessable(f"{name} {year} is out of range", hint=f"{SEASON_MIN}-{SEASON_MAX}")
-    return year
-
-
 def _check_kinds(kinds) -> list[str]:
     """``actual``, ``estimate`` (``forecast`` accepted: the raw files' word) or ``derived``."""
     values = [kinds] if isinstance(kinds, str) else list(kinds)
@@ -142,7 +132,7 @@ def load_days(season=None, unique_id: str | None = None, kinds: str | Iterable[s
     """
     df = _frame(days_file(), DAY_COLUMNS)
     if season is not None:
-        df = df[df["season"] == _check_year(season)]
+        df = df[df["season"] == check_season(season)]
     return _filter(df, unique_id=unique_id, metric=metric, kinds=kinds, include_uncertain=include_uncertain,
                    ok_only=ok_only)
 
@@ -163,7 +153,7 @@ def load_holidays(year=None, holiday: str | None = None, unique_id: str | None =
             raise NotFound(f"unknown holiday {holiday!r}", hint=f"holidays: {', '.join(sorted(set(df['holiday'])))}")
         df = df[df["holiday"] == key]
     if year is not None:
-        df = df[df["year"] == _check_year(year, "year")]
+        df = df[df["year"] == check_season(year, "year")]
     return _filter(df, unique_id=unique_id, metric=metric, kinds=kinds, include_uncertain=include_uncertain,
                    ok_only=ok_only)
 

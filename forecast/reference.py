@@ -58,13 +58,14 @@ def _frame() -> pd.DataFrame:
     return _read(str(path), st.st_mtime_ns, st.st_size)
 
 
-def _check_season(season) -> int:
+def check_season(season, name: str = "season") -> int:
+    """A season (or a holiday's ``year``) as an int inside SEASON_MIN..SEASON_MAX, else a clear error."""
     try:
         value = int(str(season).strip())
     except ValueError:
-        raise InvalidInput(f"season {season!r} is not a year", hint="a season is named by its Spring Festival year, e.g. 2025") from None
+        raise InvalidInput(f"{name} {season!r} is not a year", hint="a season is named by its Spring Festival year, e.g. 2025") from None
     if not SEASON_MIN <= value <= SEASON_MAX:
-        raise Unprocessable(f"season {value} is out of range", hint=f"seasons {SEASON_MIN}-{SEASON_MAX}")
+        raise Unprocessable(f"{name} {value} is out of range", hint=f"seasons {SEASON_MIN}-{SEASON_MAX}")
     return value
 
 
@@ -103,7 +104,7 @@ def load_reference(region=None, season=None, kind=None, include_flagged: bool = 
     if region is not None:
         mask &= df["region"] == _resolve_region(region, df)
     if season is not None:
-        mask &= df["season"] == _check_season(season)
+        mask &= df["season"] == check_season(season)
     if kind is not None:
         mask &= df["kind"] == _check_kind(kind)
     if metric is not None:
