@@ -16,7 +16,10 @@ For one series and one season the engine
    uncertainty shrinks by ``sqrt(1 - weight)``;
 5. simulates sample paths (lognormal AR(1) daily residuals plus one shared level shock) for the
    probability of each day being the season's peak and ``p_record``, the probability that the
-   season's peak beats the highest day in the history up to the information date.
+   season's peak beats the highest day in the history up to the information date
+   (:mod:`forecast.summary`).
+
+The 80/95 frames and the season total's bounds are :mod:`forecast.intervals`'.
 
 For a region, the five modes are reconciled to ``cross_regional_trips`` day by day (top-down:
 each mode is scaled by ``total / sum of modes``), so modes add up to the total.
@@ -36,13 +39,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, provenance
+from forecast import calendar, intervals, provenance
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
 from forecast.models import BASELINE, Forecaster, make
 from forecast.models.base import LEVEL_Z, simulate_paths
 from forecast.models.features import day_features
 from forecast.registry import METRICS, MODES, TOTAL_METRIC, parse_uid, resolve_region
 from forecast.season_totals import TotalForecast, forecast_total, history_totals
+from forecast.summary import metric_summary
+from forecast.summary import peak_stats as _peak_stats  # noqa: F401 - re-exported (tests)
 
 log = logging.getLogger(__name__)
 
@@ -160,15 +165,6 @@ class SeasonForecast:
                              "yhat_lower": f[f"yhat_lower_{level}"].to_numpy(), "yhat_upper": f[f"yhat_upper_{level}"].to_numpy()})
 
 
-def _interval_frame(ds, yhat, log_sd, observed) -> pd.DataFrame:
-    frame = pd.DataFrame({"ds": pd.DatetimeIndex(ds), "yhat": yhat})
-    for level, z in LEVEL_Z.items():
-        frame[f"yhat_lower_{level}"] = yhat * np.exp(-z * log_sd)
-        frame[f"yhat_upper_{level}"] = yhat * np.exp(z * log_sd)
-    frame["observed"] = observed
-    return frame
-
-
 def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None, *,
                     model: str | None = None, fitted: Forecaster | None = None,
                     total: TotalForecast | None = None, sigma: float | None = None) -> SeasonForecast:
@@ -216,28 +212,15 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
         level_sd = level_sd * math.sqrt(max(1.0 - w, 0.0))
     sigma, phi = float(daily.sigma_ if sigma is None else sigma), float(daily.phi_)
     log_sd = np.where(observed, 0.0, math.sqrt(level_sd**2 + sigma**2))
-    frame = _interval_frame(window, yhat, log_sd, observed)
+    frame = intervals.lognormal_frame(window, yhat, log_sd, observed)
     total = float(yhat.sum())
-    bounds = _total_bounds(yhat, observed, level_sd, sigma, phi)
+    bounds = intervals.total_bounds(yhat, observed, level_sd, sigma, phi)
     hist_to_info = h[h["ds"] <= info]
     record = float(hist_to_info[hist_to_info["ds"] < window[0]]["y"].max()) if len(hist_to_info) else float("nan")
     totals = history_totals(h, min(info, data_end), unique_id)
     prev = float(totals[season - 1]) if (season - 1) in totals.index else None
     return SeasonForecast(unique_id, int(season), fcut, used_as_of, name, total_model_name, frame, total, bounds,
                           float(level_sd), sigma, phi, record, prev, {"total_scores": tf.scores})
-
-
-def _total_bounds(yhat: np.ndarray, observed: np.ndarray, level_sd: float, sigma: float, phi: float) -> dict:
-    """Season total intervals: actuals fixed, the remaining sum lognormal.
-
-    The remaining days' sum has log-sd ``sqrt(level_sd^2 + sigma^2 * (1+phi)/(1-phi) / n)`` (the
-    level shock is shared; AR(1) day noise averages out over ``n`` days).
-    """
-    fixed = float(yhat[observed].sum())
-    rest = float(yhat[~observed].sum())
-    n = int((~observed).sum())
-    sd = math.sqrt(level_sd**2 + (sigma**2 * (1 + phi) / max(1 - phi, 1e-3) / n if n else 0.0))
-    return {level: (fixed + rest * math.exp(-z * sd), fixed + rest * math.exp(z * sd)) for level, z in LEVEL_Z.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -252,10 +235,16 @@ def reconcile_modes(forecasts: dict[str, SeasonForecast]) -> dict[str, SeasonFor
         return forecasts
     top = forecasts[TOTAL_METRIC].frame
     modes_sum = sum(forecasts[m].frame["yhat"].to_numpy() for m in MODES)
-    ratio = np.where(modes_sum > 0, top["yhat"].to_numpy() / np.maximum(modes_sum, 1e-9), 1.0)
+    ratio = topdown_ratio(top["yhat"].to_numpy(), modes_sum)
     for m in MODES:
         forecasts[m].extra["reconcile_ratio"] = rescale(forecasts[m], ratio)
     return forecasts
+
+
+def topdown_ratio(top: np.ndarray, modes_sum: np.ndarray) -> np.ndarray:
+    """The top-down rule: each mode's day is multiplied by ``top / sum of the modes`` (1 where that
+    sum is not positive or not known), so the modes add up to the total."""
+    return np.where(modes_sum > 0, top / np.maximum(modes_sum, 1e-9), 1.0)
 
 
 FRAME_VALUE_COLUMNS = ("yhat", "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95")
@@ -307,39 +296,6 @@ def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, 
             model, sigma = choices.get(u, (None, None))
             out[m] = season_forecast(history, u, season, cutoff, as_of, model=model, sigma=sigma)
     return reconcile_modes(out)
-
-
-def _peak_stats(fc: SeasonForecast, n: int = N_PATHS) -> tuple[list[dict], float]:
-    paths = fc.paths(n)  # simulated around frame["yhat"], which reconciliation has already rescaled
-    arg = paths.argmax(axis=1)
-    counts = np.bincount(arg, minlength=paths.shape[1]) / n
-    top = np.argsort(-counts, kind="stable")[:3]
-    ds = fc.frame["ds"]
-    probs = [{"date": ds.iloc[i].date().isoformat(), "p": round(float(counts[i]), 4)} for i in top if counts[i] > 0]
-    p_record = float((paths.max(axis=1) > fc.record).mean()) if np.isfinite(fc.record) else None
-    return probs, p_record
-
-
-def metric_summary(fc: SeasonForecast) -> dict:
-    """One metric's entry of the summary contract."""
-    metric = parse_uid(fc.unique_id)[1]
-    f = fc.frame
-    peak = int(f["yhat"].to_numpy().argmax())
-    probs, p_record = _peak_stats(fc)
-    lo, hi = fc.total_bounds[80]
-    return {
-        "unit": METRICS[metric].unit,
-        "total": fc.total,
-        "total_lower": float(lo),
-        "total_upper": float(hi),
-        "yoy_pct": (fc.total / fc.previous_total - 1.0) * 100.0 if fc.previous_total else None,
-        "daily_avg": fc.total / len(f),
-        "peak_date": f["ds"].iloc[peak].date().isoformat(),
-        "peak_value": float(f["yhat"].iloc[peak]),
-        "peak_probabilities": probs,
-        "p_record": None if p_record is None else round(p_record, 4),
-        "model": fc.model,
-    }
 
 
 def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
@@ -425,12 +381,7 @@ def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None,
     rest = dates[~in_window]
     if len(rest):
         base = base or fit_series(h, unique_id, cut, model)
-        lo80 = base.predict(rest, 80)
-        lo95 = base.predict(rest, 95)
-        parts.append(pd.DataFrame({"ds": rest, "yhat": lo80["yhat"].to_numpy(),
-                                   "yhat_lower_80": lo80["yhat_lower"].to_numpy(), "yhat_upper_80": lo80["yhat_upper"].to_numpy(),
-                                   "yhat_lower_95": lo95["yhat_lower"].to_numpy(), "yhat_upper_95": lo95["yhat_upper"].to_numpy(),
-                                   "season": seasons[~in_window], "model": base.name, "cutoff": cut}))
+        parts.append(intervals.level_frame(base, rest).assign(season=seasons[~in_window], model=base.name, cutoff=cut))
     out = pd.concat(parts, ignore_index=True).sort_values("ds").reset_index(drop=True)
     out.insert(0, "unique_id", unique_id)
     if all_levels:
