@@ -27,91 +27,204 @@ manifest under ``skipped`` (``{"unique_id", "season" (null: the whole series), "
 
 from __future__ import annotations
 
-import json
 import logging
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, metrics, runs, scorecard, selection
-from forecast.backtest import label_actuals, load_cache, model_columns
-from forecast.engine import (
-    SeasonForecast,
-    data_kind_of,
-    reconcile_modes,
-    season_forecast,
-    summary_of,
-)
+from forecast import assemble, calendar, runs, scorecard, selection
+from forecast.backtest import label_actuals, load_cache
+from forecast.engine import SeasonForecast, season_forecast
 from forecast.errors import ChunyunError, NotReady, Unprocessable
+from forecast.intervals import level_frame
 from forecast.models import BASELINE, make
+from forecast.models.base import LEVEL_Z
 from forecast.models.features import day_features
-from forecast.registry import MODES, TOTAL_METRIC, parse_series, parse_uid
+from forecast.registry import TOTAL_METRIC, parse_series, parse_uid
 from forecast.store import fingerprint_of
 
 log = logging.getLogger(__name__)
 
 FIRST_PAST_SEASON = 2016
 FORWARD_SEASONS = 2
-LEVEL_COLS = ["yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"]
 
 # What a series' data can make a fit raise: the calendar's and models' own errors, and the
 # numerical failures of a degenerate series. Anything else is a bug and stops the training.
 DATA_ERRORS = (ChunyunError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 
-def _versions() -> dict:
-    import numpy
-    import prophet
-    import statsmodels
+@dataclass
+class Inputs:
+    """The stored data a training works on, up to the cutoff."""
 
-    try:
-        from importlib.metadata import version
-
-        chunyun = version("chunyun")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        chunyun = "unknown"
-    return {"python": platform.python_version(), "pandas": pd.__version__, "numpy": numpy.__version__,
-            "statsmodels": statsmodels.__version__, "prophet": prophet.__version__, "chunyun": chunyun}
+    history: pd.DataFrame  # the province series (no station rows)
+    with_stations: pd.DataFrame  # every usable row, station series too
+    cut: pd.Timestamp
+    data_end: pd.Timestamp
+    fingerprint: str
+    skipped: list[dict]  # what usable_history left out
 
 
-def plan_seasons(history: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[list[int], list[int]]:
-    """(past seasons forecast season-aligned, the next seasons forecast from the cutoff)."""
-    first = pd.Timestamp(history["ds"].min())
-    past = []
-    for year in range(max(FIRST_PAST_SEASON, first.year), cutoff.year + 1):
-        start = pd.Timestamp(calendar.season(year).chunyun_start)
-        if start <= cutoff and (start - first).days >= 300:
-            past.append(year)
-    forward = []
-    year = calendar.season_of(cutoff)
-    while len(forward) < FORWARD_SEASONS:
-        if pd.Timestamp(calendar.season(year).chunyun_start) > cutoff:
-            forward.append(year)
-        year += 1
-    return past, forward
+@dataclass
+class Plan:
+    """Which series and seasons are trained: ``own_past`` are the past seasons each series' history
+    supports, ``real`` those with real days (scored by :mod:`forecast.selection`)."""
+
+    uids: list[str]
+    parsed: dict[str, tuple[str, str]]  # uid -> (region, metric)
+    cut: pd.Timestamp
+    past_seasons: list[int]
+    forward: list[int]
+    end: pd.Timestamp  # the last day forecast: the end of the last forward season's window
+    series: dict[str, pd.DataFrame]  # uid -> ds, y, source
+    own_past: dict[str, list[int]]
+    real: dict[str, list[int]]
+
+    @property
+    def seasons(self) -> list[int]:
+        return [*self.past_seasons, *self.forward]
 
 
-def _guarded(args):
-    """Run one task; a data error becomes a ``skipped`` result with its reason instead of
-    stopping every other series."""
-    fn, task_args = args
+@dataclass
+class Scores:
+    """Every candidate on every real season: uid -> season -> model -> its forecast (``forecasts``)
+    and its real-day frame (``frames``), and the seasons no candidate could be fitted on."""
+
+    forecasts: dict[str, dict[int, dict]]
+    frames: dict[str, dict[int, dict]]
+    left_out: list[dict]
+
+
+@dataclass
+class Fits:
+    """What the pool gave back for the series that were trained (``uids``)."""
+
+    uids: list[str]
+    season_fcs: dict[tuple[str, int], SeasonForecast] = field(default_factory=dict)
+    baselines: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)
+    others: dict[str, pd.DataFrame] = field(default_factory=dict)  # uid -> forward days outside the windows
+    models_json: dict[str, str] = field(default_factory=dict)
+    totals_json: dict[str, dict] = field(default_factory=dict)
+    nowcasts: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work for the process pool: ``kind`` (``score``, ``forward``, ``past``, ``nowcast``)
+    for series ``uid`` and ``season`` (None for the forward fit: it serves every forward season)."""
+
+    kind: str
+    uid: str
+    season: int | None
+    series: pd.DataFrame
+    choice: selection.Choice | None = None  # forward, past, nowcast: the daily model and its sigma
+    cutoff: pd.Timestamp | None = None  # forward: the fit cutoff
+    seasons: tuple[int, ...] = ()  # forward: the seasons it forecasts
+    end: pd.Timestamp | None = None  # forward: the last day forecast
+    estimates: pd.DataFrame | None = None  # nowcast: the same-day estimates of the series and season
+
+
+@dataclass
+class Result:
+    """What a task gave back: ``kind`` is the task's, or ``skipped`` (a data error; ``value`` is its
+    reason and ``season`` None means the whole series)."""
+
+    kind: str
+    uid: str
+    season: int | None
+    value: Any  # score: model -> forecast; past: PastFit; forward: ForwardFit; nowcast: the report
+    seconds: float
+
+
+@dataclass
+class PastFit:
+    """A past season forecast season-aligned, and the baseline over its window (backtest columns)."""
+
+    forecast: SeasonForecast
+    baseline: pd.DataFrame
+
+
+@dataclass
+class ForwardFit:
+    """One series' forward fit: its season forecasts, the other days to the end, the model JSON and
+    its season totals, and the forward seasons it could not forecast (``skipped`` entries)."""
+
+    forecasts: dict[int, SeasonForecast]
+    other: pd.DataFrame
+    model_json: str
+    totals: dict[int, dict]
+    left_out: list[dict]
+
+
+def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: bool = True,
+          history: pd.DataFrame | None = None, engine: str = "local", spark_master: str | None = None) -> Path:
+    """Fit every series, write a run and switch ``current`` to it; returns the run directory.
+
+    Station series (``region/metric/station``) are fitted after the province series, on ``engine``
+    (``local`` or ``spark``), into the run's ``stations/`` (:mod:`forecast.stations.pipeline`)."""
     t0 = time.perf_counter()
-    try:
-        return fn(task_args)
-    except DATA_ERRORS as err:
-        uid = task_args[1]
-        season = None if fn is _forward_task else task_args[2]  # a failed forward fit loses the whole series
-        return "skipped", uid, season, _reason(err), None, time.perf_counter() - t0
+    data = _inputs(store, history, cutoff)
+    skipped = list(data.skipped)
+    plan = _plan(data.history, data.cut, skipped)
+    scores = _score(plan.series, plan.real, workers, progress, t0)
+    skipped += scores.left_out
+    choices = {(u, s): selection.choose(u, s, scores.frames.get(u, {})) for u in plan.uids for s in plan.seasons}
+    fits = _fit(plan, choices, workers, progress, t0, skipped)
+    summaries, forecasts = assemble.assemble(plan, fits, data.history)
+    cached = load_cache(data.fingerprint, var_dir)
+    if cached is not None:
+        bt, bt_kind = cached.metrics, "full (cached)"
+    else:
+        bt, bt_kind = assemble.light_backtest(data.history, fits.season_fcs, fits.baselines), "light"
+    bt = label_actuals(bt, data.history)
+    run_id = runs.new_run_id(data.fingerprint)
+    for region in summaries.values():
+        for summary in region.values():
+            summary["run_id"] = run_id
+    manifest = assemble.manifest_of(run_id, data, plan, fits, choices, bt_kind, skipped)
+    card = assemble.scorecard_of(plan.series, scores.forecasts, choices, fits.nowcasts, bt, fits.season_fcs)
+    from forecast.stations import pipeline as station_pipeline
+
+    def stations(staged: Path) -> dict:
+        return station_pipeline.train_into(staged, data.with_stations, forecasts, plan.past_seasons, plan.forward,
+                                           data.cut, engine=engine, workers=workers, spark_master=spark_master)
+
+    path = assemble.publish(var_dir, t0, manifest, fits, forecasts, bt, summaries, card, stations)
+    log.info("published run %s (%d series, %.0f s)", run_id, len(fits.uids), time.perf_counter() - t0)
+    return path
 
 
-def _reason(err: Exception) -> str:
-    return str(err) if isinstance(err, ChunyunError) else f"{type(err).__name__}: {err}"
+def _inputs(store, history: pd.DataFrame | None, cutoff) -> Inputs:
+    """The usable stored rows up to the cutoff (default: the data end) and their fingerprint."""
+    if history is None:
+        from forecast.store import Store
+
+        store = store or Store()
+        history = store.read()
+    if history.empty:
+        raise NotReady("the store is empty", hint="load data with `chunyun prepare` or `chunyun ingest FILE`")
+    history = history.copy()
+    history["ds"] = pd.to_datetime(history["ds"])
+    history, skipped = usable_history(history)
+    if history.empty:
+        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
+                                                                           for s in skipped[:5]))
+    data_end = history["ds"].max()
+    cut = min(pd.Timestamp(cutoff), data_end) if cutoff is not None else data_end
+    if cut < history["ds"].min() + pd.Timedelta(days=365):
+        raise Unprocessable(f"cutoff {cut.date()} leaves less than a year of history", hint="pick a later --cutoff")
+    history = history[history["ds"] <= cut]
+    fingerprint = store.fingerprint(end=cut) if store is not None and not skipped else fingerprint_of(history)
+    from forecast.stations import pipeline as station_pipeline
+
+    provinces = history[~station_pipeline.is_station(history["unique_id"])]
+    return Inputs(provinces, history, cut, data_end, fingerprint, skipped)
 
 
 def usable_history(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -136,243 +249,149 @@ def usable_history(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     return history[keep].reset_index(drop=True), skipped
 
 
-def _past_task(args):
-    series, uid, season, choice = args
-    t0 = time.perf_counter()
-    start = pd.Timestamp(calendar.season(season).chunyun_start)
-    cut = start - pd.Timedelta(days=1)
-    past = series[series["ds"] <= cut]
-    fc = season_forecast(series, uid, season, cut, model=choice.model, sigma=choice.sigma)
-    base = make(BASELINE).fit(past)
-    window = fc.frame["ds"]
-    b80, b95 = base.predict(window, 80), base.predict(window, 95)
-    baseline = pd.DataFrame({"ds": window.to_numpy(), BASELINE: b80["yhat"].to_numpy(),
-                             f"{BASELINE}-lo-80": b80["yhat_lower"].to_numpy(), f"{BASELINE}-hi-80": b80["yhat_upper"].to_numpy(),
-                             f"{BASELINE}-lo-95": b95["yhat_lower"].to_numpy(), f"{BASELINE}-hi-95": b95["yhat_upper"].to_numpy()})
-    return "past", uid, season, fc, baseline, time.perf_counter() - t0
+def plan_seasons(history: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[list[int], list[int]]:
+    """(past seasons forecast season-aligned, the next seasons forecast from the cutoff)."""
+    first = pd.Timestamp(history["ds"].min())
+    past = []
+    for year in range(max(FIRST_PAST_SEASON, first.year), cutoff.year + 1):
+        start = pd.Timestamp(calendar.season(year).chunyun_start)
+        if start <= cutoff and (start - first).days >= 300:
+            past.append(year)
+    forward = []
+    year = calendar.season_of(cutoff)
+    while len(forward) < FORWARD_SEASONS:
+        if pd.Timestamp(calendar.season(year).chunyun_start) > cutoff:
+            forward.append(year)
+        year += 1
+    return past, forward
 
 
-def _forward_task(args):
-    series, uid, cutoff, seasons, end, choice = args
+def _plan(history: pd.DataFrame, cut: pd.Timestamp, skipped: list[dict]) -> Plan:
+    """The series and seasons to train; the past seasons a short history cannot support are left
+    out for that series (added to ``skipped``)."""
+    uids = sorted(history["unique_id"].unique())
+    past_seasons, forward = plan_seasons(history, cut)
+    series = {u: history[history["unique_id"] == u][["ds", "y", "source"]].reset_index(drop=True) for u in uids}
+    own_past = {u: [s for s in past_seasons if s in plan_seasons(series[u], cut)[0]] for u in uids}
+    for u in uids:
+        skipped += [{"unique_id": u, "season": s, "reason": "less than 300 days of history before the season's window"}
+                    for s in past_seasons if s not in own_past[u]]
+    real = {u: selection.real_seasons(series[u], own_past[u]) for u in uids}
+    return Plan(uids, {u: parse_uid(u) for u in uids}, cut, past_seasons, forward,
+                pd.Timestamp(calendar.season(forward[-1]).chunyun_end), series, own_past, real)
+
+
+def _score(series: dict, real: dict, workers: int, progress: bool, t0: float) -> Scores:
+    """Every candidate on every real season (:mod:`forecast.selection`)."""
+    tasks = [Task("score", u, s, series[u]) for u in sorted(real) for s in real[u]]
+    scores = Scores({}, {}, [])
+    results = _run(tasks, workers, progress, t0)
+    scores.left_out = [{"unique_id": r.uid, "season": r.season, "reason": f"not scored on its real days: {r.value}"}
+                       for r in results if r.kind == "skipped"]
+    for r in (r for r in results if r.kind != "skipped"):
+        actual = selection.real_actuals(series[r.uid], r.season)
+        scores.forecasts.setdefault(r.uid, {})[r.season] = r.value
+        scores.frames.setdefault(r.uid, {})[r.season] = {m: selection.score_frame(fc, actual) for m, fc in r.value.items()}
+    return scores
+
+
+def _fit(plan: Plan, choices: dict, workers: int, progress: bool, t0: float, skipped: list[dict]) -> Fits:
+    """The forward fit of every series, its past seasons and its nowcasts on the pool; a series whose
+    forward fit fails is left out whole. What is left out is added to ``skipped``."""
+    first = plan.forward[0]
+    tasks = [Task("forward", u, None, plan.series[u], choices[(u, first)], cutoff=plan.cut,
+                  seasons=tuple(plan.forward), end=plan.end) for u in plan.uids]
+    tasks += [Task("past", u, s, plan.series[u], choices[(u, s)]) for s in reversed(plan.past_seasons)
+              for u in plan.uids if s in plan.own_past[u]]
+    tasks += [Task("nowcast", u, s, plan.series[u], choices[(u, s)], estimates=_estimates(u, s))
+              for u in plan.uids for s in plan.real[u] if (u, s) in choices]
+    results = _run(tasks, workers, progress, t0)
+    failed = {r.uid for r in results if r.kind == "skipped" and r.season is None}  # the forward fit: the whole series
+    skipped += [{"unique_id": r.uid, "season": r.season, "reason": r.value} for r in results if r.kind == "skipped"]
+    fits = Fits([u for u in plan.uids if u not in failed])
+    if not fits.uids:
+        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
+                                                                           for s in skipped[:5]))
+    for r in results:
+        if r.kind == "skipped" or r.uid in failed:
+            continue
+        if r.kind == "nowcast":
+            fits.nowcasts.append(r.value)
+        elif r.kind == "past":
+            fits.season_fcs[(r.uid, r.season)] = r.value.forecast
+            fits.baselines[(r.uid, r.season)] = r.value.baseline
+        else:
+            skipped += r.value.left_out
+            fits.season_fcs |= {(r.uid, s): fc for s, fc in r.value.forecasts.items()}
+            fits.others[r.uid] = r.value.other
+            fits.models_json[r.uid] = r.value.model_json
+            fits.totals_json[r.uid] = r.value.totals
+    return fits
+
+
+def _guarded(task: Task) -> Result:
+    """Run one task; a data error becomes a ``skipped`` result with its reason instead of
+    stopping every other series (a failed forward fit loses the whole series)."""
     t0 = time.perf_counter()
+    try:
+        kind, value = task.kind, _TASKS[task.kind](task)
+    except DATA_ERRORS as err:
+        kind, value = "skipped", _reason(err)
+    return Result(kind, task.uid, task.season, value, time.perf_counter() - t0)
+
+
+def _reason(err: Exception) -> str:
+    return str(err) if isinstance(err, ChunyunError) else f"{type(err).__name__}: {err}"
+
+
+def _score_task(task: Task) -> dict:
+    return selection.fit_candidates(task.series, task.uid, task.season)
+
+
+def _forward_task(task: Task) -> ForwardFit:
+    uid, series, cutoff, choice = task.uid, task.series, task.cutoff, task.choice
     model = make(choice.model).fit(selection.fit_frame(series, cutoff))
     fcs, left_out = {}, []
-    for s in seasons:
+    for s in task.seasons:
         try:
             fcs[s] = season_forecast(series, uid, s, cutoff, fitted=model, sigma=choice.sigma)
         except DATA_ERRORS as err:  # this season only
             left_out.append({"unique_id": uid, "season": int(s), "reason": _reason(err)})
-    days = pd.date_range(cutoff + pd.Timedelta(days=1), end)
+    days = pd.date_range(cutoff + pd.Timedelta(days=1), task.end)
     in_window = np.zeros(len(days), dtype=bool)
     for fc in fcs.values():
         in_window |= days.isin(fc.frame["ds"])
     rest = days[~in_window]
-    p80, p95 = model.predict(rest, 80), model.predict(rest, 95)
-    other = pd.DataFrame({"ds": rest, "yhat": p80["yhat"].to_numpy(),
-                          "yhat_lower_80": p80["yhat_lower"].to_numpy(), "yhat_upper_80": p80["yhat_upper"].to_numpy(),
-                          "yhat_lower_95": p95["yhat_lower"].to_numpy(), "yhat_upper_95": p95["yhat_upper"].to_numpy(),
-                          "season": day_features(rest)["season"].to_numpy(), "model": model.name,
-                          "cutoff": cutoff})
+    other = level_frame(model, rest).assign(season=day_features(rest)["season"].to_numpy(), model=model.name,
+                                            cutoff=cutoff)
     totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
               for s, fc in fcs.items()}
-    return "forward", uid, (fcs, other, model.to_json(), totals, left_out), None, None, time.perf_counter() - t0
+    return ForwardFit(fcs, other, model.to_json(), totals, left_out)
 
 
-def _score_task(args):
-    series, uid, season = args
-    t0 = time.perf_counter()
-    return "score", uid, season, selection.fit_candidates(series, uid, season), None, time.perf_counter() - t0
+def _past_task(task: Task) -> PastFit:
+    start = pd.Timestamp(calendar.season(task.season).chunyun_start)
+    cut = start - pd.Timedelta(days=1)
+    past = task.series[task.series["ds"] <= cut]
+    fc = season_forecast(task.series, task.uid, task.season, cut, model=task.choice.model, sigma=task.choice.sigma)
+    return PastFit(fc, _baseline_frame(past, fc.frame["ds"]))
 
 
-def _nowcast_task(args):
-    series, uid, season, choice, estimates = args
-    t0 = time.perf_counter()
-    every_day = parse_uid(uid)[1] == TOTAL_METRIC  # the revision trail and one day ahead: the headline series
-    report = scorecard.nowcast_report(series, uid, season, choice, estimates, every_day=every_day)
-    return "nowcast", uid, season, report, None, time.perf_counter() - t0
+def _baseline_frame(past: pd.DataFrame, window) -> pd.DataFrame:
+    """The lunar-aligned baseline fitted on ``past`` over ``window``, in backtest columns
+    (``<BASELINE>``, ``<BASELINE>-lo-80`` ... ``<BASELINE>-hi-95``)."""
+    names = {"yhat": BASELINE}
+    for level in LEVEL_Z:
+        names |= {f"yhat_lower_{level}": f"{BASELINE}-lo-{level}", f"yhat_upper_{level}": f"{BASELINE}-hi-{level}"}
+    return level_frame(make(BASELINE).fit(past), window).rename(columns=names)
 
 
-def _season_rows(fc: SeasonForecast) -> pd.DataFrame:
-    f = fc.frame
-    return pd.DataFrame({"unique_id": fc.unique_id, "ds": f["ds"].to_numpy(), "season": fc.season, "cutoff": fc.cutoff,
-                         "model": fc.model, "yhat": f["yhat"].to_numpy(), **{c: f[c].to_numpy() for c in LEVEL_COLS}})
+def _nowcast_task(task: Task) -> dict:
+    every_day = parse_uid(task.uid)[1] == TOTAL_METRIC  # the revision trail and one day ahead: the headline series
+    return scorecard.nowcast_report(task.series, task.uid, task.season, task.choice, task.estimates, every_day=every_day)
 
 
-def _reconcile_other(frames: dict[str, pd.DataFrame], region: str) -> None:
-    """Scale the modes' non-window forward days so they add up to the total, day by day."""
-    uids = {m: f"{region}/{m}" for m in (*MODES, TOTAL_METRIC)}
-    if not all(u in frames for u in uids.values()):
-        return
-    top = frames[uids[TOTAL_METRIC]].set_index("ds")["yhat"]
-    modes_sum = sum(frames[uids[m]].set_index("ds")["yhat"] for m in MODES)
-    ratio = (top / modes_sum.where(modes_sum > 0)).fillna(1.0)
-    for m in MODES:
-        f = frames[uids[m]]
-        r = ratio.reindex(f["ds"]).fillna(1.0).to_numpy()
-        for col in ("yhat", *LEVEL_COLS):
-            f[col] = f[col].to_numpy() * r
-
-
-def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: bool = True,
-          history: pd.DataFrame | None = None, engine: str = "local", spark_master: str | None = None) -> Path:
-    """Fit every series, write a run and switch ``current`` to it; returns the run directory.
-
-    Station series (``region/metric/station``) are fitted after the province series, on ``engine``
-    (``local`` or ``spark``), into the run's ``stations/`` (:mod:`forecast.stations.pipeline`)."""
-    t0 = time.perf_counter()
-    if history is None:
-        from forecast.store import Store
-
-        store = store or Store()
-        history = store.read()
-    if history.empty:
-        raise NotReady("the store is empty", hint="load data with `chunyun prepare` or `chunyun ingest FILE`")
-    history = history.copy()
-    history["ds"] = pd.to_datetime(history["ds"])
-    history, skipped = usable_history(history)
-    if history.empty:
-        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
-                                                                           for s in skipped[:5]))
-    data_end = history["ds"].max()
-    cut = min(pd.Timestamp(cutoff), data_end) if cutoff is not None else data_end
-    if cut < history["ds"].min() + pd.Timedelta(days=365):
-        raise Unprocessable(f"cutoff {cut.date()} leaves less than a year of history", hint="pick a later --cutoff")
-    history = history[history["ds"] <= cut]
-    fingerprint = store.fingerprint(end=cut) if store is not None and not skipped else fingerprint_of(history)
-    from forecast.stations import pipeline as station_pipeline
-
-    with_stations, history = history, history[~station_pipeline.is_station(history["unique_id"])]
-    uids = sorted(history["unique_id"].unique())
-    parsed = {u: parse_uid(u) for u in uids}  # (region, metric)
-    data_kind = data_kind_of(history)
-    past_seasons, forward = plan_seasons(history, cut)
-    end = pd.Timestamp(calendar.season(forward[-1]).chunyun_end)
-    series = {u: history[history["unique_id"] == u][["ds", "y", "source"]].reset_index(drop=True) for u in uids}
-    own_past = {u: [s for s in past_seasons if s in plan_seasons(series[u], cut)[0]] for u in uids}
-    for u in uids:  # the seasons a short history cannot support are left out for that series
-        skipped += [{"unique_id": u, "season": s, "reason": "less than 300 days of history before the season's window"}
-                    for s in past_seasons if s not in own_past[u]]
-    real = {u: selection.real_seasons(series[u], own_past[u]) for u in uids}
-    scored_fcs, scored, left_out = _score(series, real, workers, progress, t0)
-    skipped += left_out
-    choices = {(u, s): selection.choose(u, s, scored.get(u, {})) for u in uids for s in [*past_seasons, *forward]}
-    tasks = [(_guarded, (_forward_task, (series[u], u, cut, forward, end, choices[(u, forward[0])]))) for u in uids]
-    tasks += [(_guarded, (_past_task, (series[u], u, s, choices[(u, s)]))) for s in reversed(past_seasons) for u in uids
-              if s in own_past[u]]
-    tasks += [(_guarded, (_nowcast_task, (series[u], u, s, choices[(u, s)], _estimates(u, s))))
-              for u in uids for s in real[u] if (u, s) in choices]
-    results = _run(tasks, workers, progress, t0)
-    failed = {r[1] for r in results if r[0] == "skipped" and r[2] is None}  # the forward fit: the whole series
-    skipped += [{"unique_id": r[1], "season": r[2], "reason": r[3]} for r in results if r[0] == "skipped"]
-    results = [r for r in results if r[0] != "skipped" and r[1] not in failed]
-    uids = [u for u in uids if u not in failed]
-    if not uids:
-        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
-                                                                           for s in skipped[:5]))
-
-    season_fcs: dict[tuple[str, int], SeasonForecast] = {}
-    baselines: dict[tuple[str, int], pd.DataFrame] = {}
-    others: dict[str, pd.DataFrame] = {}
-    models_json: dict[str, str] = {}
-    totals_json: dict[str, dict] = {}
-    nowcasts = []
-    for kind, uid, a, b, _, _secs in results:
-        if kind == "nowcast":
-            nowcasts.append(b)
-        elif kind == "past":
-            season_fcs[(uid, a)] = b
-            baselines[(uid, a)] = _
-        else:
-            fcs, other, model_json, totals, left_out = a
-            skipped += left_out
-            for s, fc in fcs.items():
-                season_fcs[(uid, s)] = fc
-            others[uid] = other
-            models_json[uid] = model_json
-            totals_json[uid] = totals
-    regions = sorted({region for region, _ in parsed.values()})
-    summaries: dict = {}
-    rows = []
-    for region in regions:
-        summaries[region] = {}
-        for s in [*past_seasons, *forward]:
-            group = {parsed[u][1]: season_fcs[(u, s)] for u in uids if parsed[u][0] == region and (u, s) in season_fcs}
-            if not group:
-                continue
-            reconcile_modes(group)
-            summaries[region][str(s)] = summary_of(group, region, s, next(iter(group.values())).cutoff, history=history)
-            rows += [_season_rows(fc) for fc in group.values()]
-        region_others = {u: others[u] for u in uids if parsed[u][0] == region and u in others}
-        _reconcile_other(region_others, region)
-    rows += [f.assign(unique_id=u) for u, f in others.items()]
-    forecasts = pd.concat(rows, ignore_index=True)
-    forecasts = forecasts[["unique_id", "ds", "season", "cutoff", "model", "yhat", *LEVEL_COLS]]
-    forecasts = forecasts.sort_values(["unique_id", "ds"]).drop_duplicates(["unique_id", "ds"], keep="first").reset_index(drop=True)
-
-    cached = load_cache(fingerprint, var_dir)
-    if cached is not None:
-        bt, bt_kind = cached.metrics, "full (cached)"
-    else:
-        bt, bt_kind = light_backtest(history, season_fcs, baselines), "light"
-    bt = label_actuals(bt, history)
-
-    run_id = runs.new_run_id(fingerprint)
-    for region in summaries.values():
-        for summary in region.values():
-            summary["run_id"] = run_id
-    manifest = {
-        "schema_version": runs.RUN_SCHEMA_VERSION, "run_id": run_id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cutoff": cut.date().isoformat(), "data_end": data_end.date().isoformat(),
-        "data_fingerprint": fingerprint, "data_kind": data_kind, "series": uids,
-        "models": {u: f"{choices[(u, forward[0])].model}+{season_fcs[(u, forward[0])].total_model}"
-                   if (u, forward[0]) in season_fcs else choices[(u, forward[0])].model for u in uids},
-        "model_details": {u: {"daily": choices[(u, forward[0])].model,
-                              "daily_choice": {str(s): choices[(u, s)].to_dict() for s in [*past_seasons, *forward]},
-                              "total": {str(s): season_fcs[(u, s)].total_model for s in forward if (u, s) in season_fcs}}
-                          for u in uids},
-        "seasons": [*past_seasons, *forward], "past_seasons": past_seasons, "forward_seasons": forward,
-        "backtest": bt_kind, "versions": _versions(), "train_seconds": None,
-        "skipped": sorted(skipped, key=lambda e: (e["unique_id"], e["season"] or 0)),
-    }
-    staged = runs.staging_dir(var_dir)
-    try:
-        (staged / "models").mkdir()
-        for uid, text in models_json.items():
-            name = uid.replace("/", "__")
-            (staged / "models" / f"{name}.json").write_text(text, encoding="utf-8")
-            (staged / "models" / f"{name}.totals.json").write_text(json.dumps(totals_json[uid], indent=1), encoding="utf-8")
-        forecasts.to_parquet(staged / "forecasts.parquet", index=False)
-        manifest["stations"] = station_pipeline.train_into(staged, with_stations, forecasts, past_seasons, forward, cut,
-                                                           engine=engine, workers=workers, spark_master=spark_master)
-        bt.to_parquet(staged / "backtest.parquet", index=False)
-        (staged / "summaries.json").write_text(json.dumps(summaries, ensure_ascii=False, indent=1), encoding="utf-8")
-        card = _scorecard(series, scored_fcs, choices, nowcasts, bt, season_fcs)
-        (staged / "scorecard.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
-        manifest["train_seconds"] = round(time.perf_counter() - t0, 1)
-        (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        path = runs.publish(staged, run_id, var_dir)
-    except BaseException:
-        runs.discard(staged)
-        raise
-    log.info("published run %s (%d series, %.0f s)", run_id, len(uids), time.perf_counter() - t0)
-    return path
-
-
-def _score(series: dict, real: dict, workers: int, progress: bool, t0: float):
-    """Every candidate on every real season (:mod:`forecast.selection`): the forecasts, their
-    real-day frames, and the seasons left out because a candidate could not be fitted there."""
-    tasks = [(_guarded, (_score_task, (series[u], u, s))) for u in sorted(real) for s in real[u]]
-    fcs: dict[str, dict[int, dict]] = {}
-    scored: dict[str, dict[int, dict]] = {}
-    results = _run(tasks, workers, progress, t0)
-    left_out = [{"unique_id": r[1], "season": r[2], "reason": f"not scored on its real days: {r[3]}"}
-                for r in results if r[0] == "skipped"]
-    for _kind, uid, season, forecasts, _, _secs in (r for r in results if r[0] != "skipped"):
-        actual = selection.real_actuals(series[uid], season)
-        fcs.setdefault(uid, {})[season] = forecasts
-        scored.setdefault(uid, {})[season] = {m: selection.score_frame(fc, actual) for m, fc in forecasts.items()}
-    return fcs, scored, left_out
+_TASKS = {"past": _past_task, "forward": _forward_task, "score": _score_task, "nowcast": _nowcast_task}
 
 
 def _estimates(uid: str | None, season: int | None) -> pd.DataFrame:
@@ -381,65 +400,25 @@ def _estimates(uid: str | None, season: int | None) -> pd.DataFrame:
     return realdays.same_day_estimates(season=season, unique_id=uid)
 
 
-def _scorecard(series: dict, scored_fcs: dict, choices: dict, nowcasts: list, backtest: pd.DataFrame,
-               served: dict) -> dict:
-    """What ``scorecard.json`` holds (see :mod:`forecast.scorecard`)."""
-    from forecast import reference
-
-    ref = reference.load_reference()
-    real, official = [], []
-    for uid, seasons in sorted(scored_fcs.items()):
-        for season, forecasts in sorted(seasons.items()):
-            rows = scorecard.real_rows(series[uid], uid, season, forecasts, choices[(uid, season)].model,
-                                       served.get((uid, season)))
-            real += rows
-            official += scorecard.official_rows(ref, uid, season, rows[0]["actual_total"] if rows else None)
-    return {"real": real, "official": official,
-            "estimates": scorecard.estimate_rows(_estimates(None, None)),
-            "nowcast": [row for n in nowcasts for row in n["after"]],
-            "one_day_ahead": [n["one_day_ahead"] for n in nowcasts if n["one_day_ahead"]],
-            "vintages": [row for n in nowcasts for row in n["vintages"]],
-            "selection": {u: {str(s): c.to_dict() for (uu, s), c in sorted(choices.items()) if uu == u}
-                          for u in sorted(scored_fcs)},
-            "sample": scorecard.sample_rows(backtest)}
-
-
-def light_backtest(history: pd.DataFrame, season_fcs: dict, baselines: dict) -> pd.DataFrame:
-    """Metrics of the chosen model (reconciled) and the baseline on the past seasons already fitted."""
-    frames = []
-    actual = history.set_index(["unique_id", "ds"])["y"]
-    for (uid, season), base in baselines.items():
-        fc = season_fcs[(uid, season)]
-        f = fc.frame
-        y = actual.reindex(pd.MultiIndex.from_arrays([[uid] * len(f), f["ds"]])).to_numpy()
-        frame = pd.DataFrame({"unique_id": uid, "season": season, "ds": f["ds"].to_numpy(), "cutoff": fc.cutoff, "y": y,
-                              **model_columns("chosen", fc)})
-        frame = frame.merge(base, on="ds", how="left")
-        frames.append(frame[frame["y"].notna()])
-    if not frames:
-        return pd.DataFrame(columns=metrics.TIDY)
-    return metrics.evaluate(pd.concat(frames, ignore_index=True))
-
-
-def _run(tasks, workers: int, progress: bool, t0: float) -> list:
+def _run(tasks: list[Task], workers: int, progress: bool, t0: float) -> list[Result]:
     out = []
     if workers > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(fn, args) for fn, args in tasks]
+            futures = [pool.submit(_guarded, task) for task in tasks]
             for i, fut in enumerate(as_completed(futures), 1):
                 res = fut.result()
                 out.append(res)
                 _say(progress, i, len(tasks), res, t0)
     else:
-        for i, (fn, args) in enumerate(tasks, 1):
-            res = fn(args)
+        for i, task in enumerate(tasks, 1):
+            res = _guarded(task)
             out.append(res)
             _say(progress, i, len(tasks), res, t0)
     return out
 
 
-def _say(progress: bool, i: int, n: int, res, t0: float) -> None:
+def _say(progress: bool, i: int, n: int, res: Result, t0: float) -> None:
     if progress:
-        kind, uid, a = res[0], res[1], res[2]
-        what = "forward" if kind == "forward" else f"{kind} {a}"
-        print(f"train {i}/{n} {uid} {what} ({res[-1]:.1f}s, {time.perf_counter() - t0:.0f}s elapsed)", file=sys.stderr, flush=True)
+        what = "forward" if res.kind == "forward" else f"{res.kind} {res.season}"
+        print(f"train {i}/{n} {res.uid} {what} ({res.seconds:.1f}s, {time.perf_counter() - t0:.0f}s elapsed)",
+              file=sys.stderr, flush=True)
