@@ -160,3 +160,31 @@ def season_dates(year: int) -> pd.DatetimeIndex:
     """The days of season ``year``'s Chunyun window."""
     s = calendar.season(int(year))
     return pd.date_range(s.chunyun_start, s.chunyun_end, freq="D")
+
+
+def with_season(features: pd.DataFrame, changed: calendar.Season) -> pd.DataFrame:
+    """``features`` (:func:`forecast.calendar.day_features` columns) with the days of ``changed.season``
+    recomputed from ``changed``: the holiday block and its position columns, toll-free days,
+    make-up workdays and the public-holiday flags. Other seasons are left alone."""
+    f = features.copy()
+    mine = (f["season"] == changed.season).to_numpy()
+    if not mine.any():
+        return f
+    ds = pd.to_datetime(f["ds"])
+    start, end = pd.Timestamp(changed.holiday_start), pd.Timestamp(changed.holiday_end)
+    old_hol = f["is_holiday"].to_numpy(dtype=bool) & mine
+    old_makeup = f["is_makeup_workday"].to_numpy(dtype=bool) & mine
+    hol = mine & (ds >= start).to_numpy() & (ds <= end).to_numpy()
+    makeup = mine & ds.isin(pd.DatetimeIndex(list(changed.makeup_workdays))).to_numpy()
+    if changed.toll_free_start is not None and changed.toll_free_end is not None:
+        toll = (ds >= pd.Timestamp(changed.toll_free_start)).to_numpy() & (ds <= pd.Timestamp(changed.toll_free_end)).to_numpy()
+    else:
+        toll = np.zeros(len(f), dtype=bool)
+    f["is_holiday"] = np.where(mine, hol, f["is_holiday"])
+    f["holiday_day"] = np.where(mine, np.where(hol, (ds - start).dt.days + 1, 0), f["holiday_day"])
+    f["days_to_holiday_end"] = np.where(mine, np.where(hol, (end - ds).dt.days, -1), f["days_to_holiday_end"])
+    f["is_makeup_workday"] = np.where(mine, makeup, f["is_makeup_workday"])
+    f["is_toll_free"] = np.where(mine, toll & mine, f["is_toll_free"])
+    f["is_public_holiday"] = (f["is_public_holiday"].to_numpy(dtype=bool) & ~old_hol) | hol
+    f["is_workday_shift"] = (f["is_workday_shift"].to_numpy(dtype=bool) & ~old_makeup) | makeup
+    return f
