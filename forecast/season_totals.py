@@ -30,7 +30,7 @@ import pandas as pd
 
 from forecast import calendar
 from forecast.models.base import z_of
-from forecast.models.features import COVID_SEASONS, day_features
+from forecast.models.features import COVID_SEASONS, OFFICIAL
 from forecast.models.profile import recent_growth
 
 MODELS = ("growth", "ets_damped", "regression", "combined")
@@ -80,7 +80,7 @@ def history_totals(history: pd.DataFrame, cutoff=None, unique_id: str | None = N
     s = s[s.index <= cutoff]
     out: dict[int, float] = {}
     if len(s):
-        f = day_features(s.index)
+        f = OFFICIAL.features(s.index)
         inside = f["in_chunyun"].to_numpy()
         days = pd.DataFrame({"season": f["season"].to_numpy()[inside], "y": s.to_numpy()[inside]})
         for year, g in days.groupby("season"):
