@@ -144,6 +144,18 @@ def _hats(offset: np.ndarray) -> np.ndarray:
     return out
 
 
+def _shifted(arr: np.ndarray, k: int) -> np.ndarray:
+    """arr[t + k] (False beyond the edges)."""
+    out = np.zeros(len(arr), dtype=bool)
+    if k > 0:
+        out[:-k] = arr[k:]
+    elif k < 0:
+        out[-k:] = arr[:k]
+    else:
+        out[:] = arr
+    return out
+
+
 def design(dates, cal: Calendar = OFFICIAL) -> pd.DataFrame:
     """Regressors for ``dates`` (any order) on calendar ``cal``, indexed like the input: see
     :func:`regression_columns`."""
@@ -154,18 +166,6 @@ def design(dates, cal: Calendar = OFFICIAL) -> pd.DataFrame:
     hol = f["is_holiday"].to_numpy()
     hd = f["holiday_day"].to_numpy()
     dte = f["days_to_holiday_end"].to_numpy()
-    n = len(full)
-
-    def shifted(arr: np.ndarray, k: int) -> np.ndarray:
-        """arr[t + k] (False beyond the edges)."""
-        out = np.zeros(n, dtype=bool)
-        if k > 0:
-            out[:-k] = arr[k:]
-        elif k < 0:
-            out[-k:] = arr[:k]
-        else:
-            out[:] = arr
-        return out
 
     block_end = hol & (dte == 0)
     block_start = hol & (hd == 1)
@@ -176,24 +176,24 @@ def design(dates, cal: Calendar = OFFICIAL) -> pd.DataFrame:
     offset = f["offset"].to_numpy()
     for d, name in zip(SF_DAYS, sf_day_columns(), strict=True):
         cols[name] = offset == d
-    cols["pre_2"] = shifted(block_start, 2) & ~hol
-    cols["pre_1"] = shifted(block_start, 1) & ~hol
+    cols["pre_2"] = _shifted(block_start, 2) & ~hol
+    cols["pre_1"] = _shifted(block_start, 1) & ~hol
     cols["hol_1"] = hol & (hd == 1)
     cols["hol_2"] = hol & (hd == 2)
     cols["hol_end_2"] = hol & (dte == 2) & (hd > 2)
     cols["hol_end_1"] = hol & (dte == 1) & (hd > 2)
     cols["hol_end_0"] = hol & (dte == 0)
     cols["hol_mid"] = hol & (hd > 2) & (dte > 2)
-    cols["post_1"] = shifted(block_end, -1) & ~hol
-    cols["post_2"] = shifted(block_end, -2) & ~hol
-    cols["post_3"] = shifted(block_end, -3) & ~hol
+    cols["post_1"] = _shifted(block_end, -1) & ~hol
+    cols["post_2"] = _shifted(block_end, -2) & ~hol
+    cols["post_3"] = _shifted(block_end, -3) & ~hol
     cols["makeup"] = f["is_makeup_workday"].to_numpy()
     cols["toll_free"] = f["is_toll_free"].to_numpy()
     ph = f["is_public_holiday"].to_numpy() & ~hol
     cols["ph"] = ph
-    cols["ph_first"] = ph & ~shifted(ph, -1)
-    cols["ph_last"] = ph & ~shifted(ph, 1)
-    cols["ph_eve"] = shifted(ph, 1) & ~ph & ~hol
+    cols["ph_first"] = ph & ~_shifted(ph, -1)
+    cols["ph_last"] = ph & ~_shifted(ph, 1)
+    cols["ph_eve"] = _shifted(ph, 1) & ~ph & ~hol
     cols["shift"] = f["is_workday_shift"].to_numpy() & ~f["is_makeup_workday"].to_numpy()
     wd = f["weekday"].to_numpy()
     window = f["in_chunyun"].to_numpy() & ~hol
