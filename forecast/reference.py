@@ -7,6 +7,8 @@ columns that keep each raw row traceable.
 - :func:`load_reference` filters the frame (region aliases such as 江西 are accepted).
 - :func:`season_total` gives the curated best season total of one metric, or ``None``.
 - :func:`published_before` keeps only what was public before a date (no look-ahead).
+- :func:`published_totals` gives a series' published season totals, the input the season-total
+  models take for seasons before their history.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 
 from forecast import settings
 from forecast.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from forecast.registry import METRICS, regions, resolve_metric, resolve_region
+from forecast.registry import METRICS, parse_series, regions, resolve_metric, resolve_region
 
 COLUMNS: tuple[str, ...] = (
     "season", "region", "metric", "measure", "ds", "value", "unit", "kind", "basis", "published",
@@ -139,6 +141,17 @@ def published_before(df: pd.DataFrame, date) -> pd.DataFrame:
     if pd.isna(cutoff):
         raise InvalidInput(f"{date!r} is not a date", hint="use YYYY-MM-DD")
     return df.loc[df["published"] < cutoff.normalize()].reset_index(drop=True)
+
+
+def published_totals(unique_id: str) -> pd.DataFrame:
+    """``season, value, published`` of the published actual totals of ``unique_id`` (status ``ok``,
+    not on the pre-2015 basis), in file order; empty for a toll station (nothing is published per
+    station). What :func:`forecast.season_totals.forecast_total` takes as ``published``: the caller
+    reads the reference, the model never does."""
+    region, metric, station = parse_series(unique_id)
+    ref = load_reference(region=region, kind="actual", metric=metric) if station is None else _frame().iloc[:0]
+    ref = ref[(ref["measure"] == "total") & (ref["status"] == "ok") & ~ref["basis"].str.endswith("pre2015")]
+    return ref[["season", "value", "published"]].reset_index(drop=True)
 
 
 def season_total(region, metric: str, season, kind: str = "actual", basis: str | None = None, *,
