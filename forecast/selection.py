@@ -110,7 +110,7 @@ def choose(unique_id: str, season: int, scored: dict[int, dict[str, pd.DataFrame
 
     ``scored``: real season -> model -> :func:`score_frame` of that model on that season.
     """
-    before = {s: frames for s, frames in scored.items() if s < season}
+    before = {s: scored[s] for s in sorted(scored) if s < season}  # season order: the same sums on every run
     if not before:
         return Choice(daily_model_for(unique_id), "no real season before this one: the default model")
     models = set.intersection(*(set(frames) for frames in before.values()))
