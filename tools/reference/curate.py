@@ -3,15 +3,16 @@
 This script *documents* the curation: every mapping, every status decision and every published
 date rule is here, in code, next to the reason for it. Re-run it after the raw files change:
 
-    .venv/bin/python data/reference/curate.py [--src /work/shared/reference] [--check]
+    .venv/bin/python -m tools.reference.curate [--src tools/reference/raw] [--check]
 
-Inputs (read only): ``figures.csv`` (one published number a row, free-form metric names),
-``daily_national.csv`` (the national daily rows again, in long form; used as a cross-check and
-for any dated daily figure missing from ``figures.csv``) and ``calendar.csv`` (Chunyun start/end).
-Output: ``figures.csv`` next to this script, in the frame contract of docs/ARCHITECTURE.md
+Inputs (read only, verbatim copies of the shared raw files in ``raw/``): ``figures.csv`` (one
+published number a row, free-form metric names), ``daily_national.csv`` (the national daily rows
+again, in long form; used as a cross-check and for any dated daily figure missing from
+``figures.csv``); and ``data/reference/calendar.csv`` (Chunyun start/end).
+Output: ``data/reference/figures.csv``, in the frame contract of docs/ARCHITECTURE.md
 ("Reference frame") plus ``original_metric, original_value, original_unit``.
 
-The vocabulary and the reasoning are described in ``README.md`` next to this script.
+The vocabulary and the reasoning are described in ``data/reference/README.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SRC = Path("/work/shared/reference")
+DEFAULT_SRC = HERE / "raw"
+REFERENCE = HERE.parents[1] / "data" / "reference"
+CALENDAR = REFERENCE / "calendar.csv"
 
 COLUMNS = [
     "season", "region", "metric", "measure", "ds", "value", "unit", "kind", "basis", "published",
@@ -123,9 +126,9 @@ HOLIDAY = {
 }
 
 
-def read_calendar(src: Path) -> dict[int, tuple[date, date]]:
+def read_calendar(path: Path = CALENDAR) -> dict[int, tuple[date, date]]:
     cal = {}
-    with open(src / "calendar.csv", encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             cal[int(row["year"])] = (date.fromisoformat(row["chunyun_start"]), date.fromisoformat(row["chunyun_end"]))
     for year, sf in EXTRA_SEASONS.items():
@@ -826,7 +829,7 @@ def checks(rows: list[dict]) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------
 def build(src: Path) -> tuple[list[dict], list[str]]:
-    cal = read_calendar(src)
+    cal = read_calendar()
     with open(src / "figures.csv", encoding="utf-8") as fh:
         raw_rows = list(csv.DictReader(fh))
     raw_titles = {r["source_url"]: r["source_title"] for r in raw_rows if r["source_url"]}
@@ -867,7 +870,7 @@ def to_csv_value(v) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", type=Path, default=DEFAULT_SRC, help="directory of the raw reference files")
-    ap.add_argument("--out", type=Path, default=HERE / "figures.csv")
+    ap.add_argument("--out", type=Path, default=REFERENCE / "figures.csv")
     ap.add_argument("--check", action="store_true", help="print warnings and checks, write nothing")
     args = ap.parse_args(argv)
     rows, msgs = build(args.src)

@@ -3,13 +3,14 @@
 Like ``curate.py`` this script *is* the documentation of the curation: every mapping, status
 decision and date rule is here, next to its reason. Re-run it after a raw file changes:
 
-    .venv/bin/python data/reference/curate_days.py [--raw data/reference/raw] [--check]
+    .venv/bin/python -m tools.reference.curate_days [--raw tools/reference/raw] [--check]
 
 Inputs (read only, verbatim copies of the shared raw files): ``raw/daily_national_seasons.csv``
 (the Ministry of Transport's daily Chunyun figures, 2024 and 2025 seasons), ``raw/holidays_national.csv``
-(national daily figures of the other holidays) and ``raw/provinces.csv``; plus ``calendar.csv``
-(Chunyun windows). Outputs, next to this script: ``days.csv``, ``holidays.csv``, ``provinces.csv``.
-The rules are summarised in ``README.md`` ("Daily figures").
+(national daily figures of the other holidays) and ``raw/provinces.csv``; plus
+``data/reference/calendar.csv`` (Chunyun windows). Outputs, in ``data/reference/``: ``days.csv``,
+``holidays.csv``, ``provinces.csv``. The rules are summarised in ``data/reference/README.md``
+("Daily figures").
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw"
-CALENDAR = HERE / "calendar.csv"
+REFERENCE = HERE.parents[1] / "data" / "reference"
+CALENDAR = REFERENCE / "calendar.csv"
 
 DAY_COLUMNS = [
     "season", "ds", "unique_id", "metric", "measure", "series", "value", "unit", "kind", "status", "reason",
@@ -677,7 +679,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=RAW, help="directory of the raw daily files")
     ap.add_argument("--calendar", type=Path, default=CALENDAR)
-    ap.add_argument("--out-dir", type=Path, default=HERE)
+    ap.add_argument("--out-dir", type=Path, default=REFERENCE)
     ap.add_argument("--check", action="store_true", help="print warnings and checks, write nothing")
     args = ap.parse_args(argv)
     files, msgs = render(args.raw, args.calendar)
