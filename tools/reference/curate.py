@@ -1,7 +1,8 @@
 """Curate the hand-copied published figures into ``data/reference/figures.csv``.
 
-This script *documents* the curation: every mapping, every status decision and every published
-date rule is here, in code, next to the reason for it. Re-run it after the raw files change:
+This script *documents* the curation: every mapping and every published date rule is here, in
+code, next to the reason for it; the row-by-row status decisions, each with its reason, are data
+in ``decisions.csv`` beside it. Re-run it after the raw files change:
 
     .venv/bin/python -m tools.reference.curate [--src tools/reference/raw] [--check]
 
@@ -594,8 +595,24 @@ def published_of(r: dict, cal, warnings: list) -> date:
 
 
 # ----------------------------------------------------------------------------------------------
-# Status decisions
+# Status decisions: automatic rules here, the row-by-row decisions in decisions.csv
 # ----------------------------------------------------------------------------------------------
+DECISIONS = HERE / "decisions.csv"
+# decisions.csv selector columns -> select() keys (an empty cell does not constrain)
+SELECTORS = {"season": "season", "region": "region", "metric": "metric", "measure": "measure",
+             "kind": "kind", "source_url_contains": "url", "original_metric": "original_metric"}
+
+
+def read_decisions(path: Path = DECISIONS) -> list[dict]:
+    """The decisions in file order: ``step`` (``mark``, ``add_reason``, ``note``), ``status``,
+    ``reason`` and ``sel``, the selector of the one row each applies to."""
+    with open(path, encoding="utf-8") as fh:
+        decisions = list(csv.DictReader(fh))
+    for d in decisions:
+        d["sel"] = {key: int(d[col]) if col == "season" else d[col] for col, key in SELECTORS.items() if d[col]}
+    return decisions
+
+
 def select(rows, **sel):
     out = []
     for r in rows:
@@ -612,25 +629,42 @@ def select(rows, **sel):
     return out
 
 
-def mark(rows, status, reason, expect=1, **sel):
-    hit = select(rows, **sel)
-    if len(hit) != expect:
-        raise AssertionError(f"mark({sel}) matched {len(hit)} rows, expected {expect}")
-    for r in hit:
-        r["status"] = status
-        r["reason"] = reason if not r.get("reason") else f"{reason}; {r['reason']}"
+def the_one(rows, decision: dict) -> dict:
+    hits = select(rows, **decision["sel"])
+    if len(hits) != 1:
+        raise AssertionError(f"{decision['step']}({decision['sel']}) matched {len(hits)} rows, expected 1")
+    return hits[0]
 
 
 def fmt(n: float) -> str:
     return f"{n / 1e8:g}亿" if n >= 1e8 else f"{n / 1e4:g}万"
 
 
-def decide(rows: list[dict]) -> None:
+def decide(rows: list[dict], decisions: list[dict]) -> None:
+    """Statuses and reasons: automatic flags, the ``mark``/``add_reason`` decisions, same-day
+    estimates and repeated dates superseded, then the ``note`` decisions on rows still ``ok``."""
     for r in rows:
         r.setdefault("status", "ok")
         r.setdefault("reason", "")
+    flag_automatically(rows)
+    for d in decisions:
+        r = the_one(rows, d) if d["step"] in ("mark", "add_reason") else None
+        if d["step"] == "mark":
+            r["status"] = d["status"]
+            r["reason"] = d["reason"] if not r["reason"] else f"{d['reason']}; {r['reason']}"
+        elif d["step"] == "add_reason":
+            r["reason"] += f"; {d['reason']}"
+    supersede_estimates(rows)
+    supersede_repeated_dates(rows)
+    for d in decisions:
+        if d["step"] == "note":
+            r = the_one(rows, d)
+            if r["status"] == "ok":
+                r["reason"] = d["reason"]
 
-    # 1. Automatic flags: the copier's UNCERTAIN, low-quality pages, rows without a URL.
+
+def flag_automatically(rows: list[dict]) -> None:
+    """The copier's UNCERTAIN, low-quality pages, rows without a URL."""
     for r in rows:
         why = []
         if "UNCERTAIN" in r["note"]:
@@ -642,50 +676,9 @@ def decide(rows: list[dict]) -> None:
         if why:
             r["status"], r["reason"] = "flagged", "; ".join(why)
 
-    # 2. Manual flags.
-    mark(rows, "flagged", "lower bound ('>30亿, first time') from a 2018 retrospective, not the season total; "
-         "the 2013 forecast (+8.6% on 2012) implies about 31.37亿", season=2012, metric=OPER, measure="total", kind="actual")
-    mark(rows, "flagged", "649.7万 air passengers in an 8-day holiday is implausible for Jiangsu (about 6000万 a year, "
-         "so about 130万 in 8 days); probably the 40-day Chunyun; needs a second source",
-         season=2024, region="jiangsu", metric=AIR, measure="holiday_total")
-    mark(rows, "flagged", "an average 'from 2月7日' reported on 2月7日: expectation or first-day figure, period end unknown",
-         season=2012, region="nanchang_railway_group", measure="partial_daily_avg")
-    for r in select(rows, season=2015, metric=OPER, measure="total", kind="actual"):
-        r["reason"] += ("; 37亿 is on the pre-2015 road basis scale, inconsistent with the 2015 forecast 28.07亿 "
-                        "(+3.4% on a 2014 base of about 27.1亿)")
 
-    # 3. Duplicates and replaced figures (season totals).
-    mark(rows, "superseded", "duplicate of the 90亿 forecast in the 2024-01-16 press-conference report (中国经济网); undated rewrite",
-         season=2024, region="national", metric=CROSS, measure="total", kind="forecast", url="vgover")
-    mark(rows, "superseded", "duplicate of the 18亿 forecast in the 2024-01-16 press-conference report (中国经济网); undated rewrite",
-         season=2024, region="national", metric=OPER, measure="total", kind="forecast", url="vgover")
-    mark(rows, "superseded", "'>84亿' announced on the last day (专班 preliminary, 预计); replaced by the final 84.22亿 (caveat 3)",
-         season=2024, region="national", metric=CROSS, measure="total", kind="actual", url="hfgqx")
-    mark(rows, "superseded", "repost of the '>84亿' close-of-season announcement; replaced by the final 84.22亿 (caveat 3)",
-         season=2024, region="national", metric=CROSS, measure="total", kind="actual", url="sinchew")
-    mark(rows, "superseded", "duplicate: 47.33亿 was first published 2023-02-17 (新华社 via 杭州日报); this 2025 article restates it",
-         season=2023, region="national", metric=CROSS, measure="total", kind="actual", url="whwb")
-    mark(rows, "superseded", "专班 estimate at close (预计, 90.25亿); the final 40-day summary released with the 2月22日 data "
-         "gives 90.2亿, +7.1% on 84.22亿 (90.25亿 would be +7.2%)",
-         season=2025, region="national", metric=CROSS, measure="total", kind="actual", url="tazi")
-    for metric, exact in ((RAIL, "51362.7万"), (ROAD_ALL, "839027万"), (SELF, "716949万"), (ROAD, "122078万"), (AIR, "9018.97万")):
-        mark(rows, "superseded", f"rounded form of {exact} from the close-of-season release; the exact figure is kept",
-             season=2025, region="national", metric=metric, measure="total", kind="actual", url="wanbiaoku")
-    mark(rows, "superseded", "close-of-season estimate 3115.4万; the final summary (2月22日 data) gives 3121万, "
-         "a difference larger than rounding", season=2025, region="national", metric=WATER, measure="total",
-         kind="actual", url="tazi")
-    mark(rows, "superseded", "CAAC's own count (5523万); the MoT comprehensive-transport figure 5521.4万 is the one "
-         "consistent with the other modes", season=2023, metric=AIR, measure="total", original_metric="air_total_caac")
-    mark(rows, "superseded", "duplicate of the 72.04亿 first-33-days figure published 2024-02-28 (中国新闻网)",
-         season=2024, metric=CROSS, measure="partial_total", url="aromanila")
-    mark(rows, "superseded", "rounded restatement ('>23亿', 2026 article) of the 231193.88万 holiday figure published 2025-02-04",
-         season=2025, metric=CROSS, measure="holiday_total", url="reportify")
-    mark(rows, "superseded", "'>36亿' milestone in a 2018 retrospective; the 2014-02-24 新华社 close-of-season report "
-         "gives the same '>36亿'", season=2014, metric=OPER, measure="total", kind="actual", url="jsnews")
-    mark(rows, "superseded", "duplicate of the '>5.1亿' rail forecast published 2025-01-14 (湖南经视 via 新浪财经)",
-         season=2025, metric=RAIL, measure="total", kind="forecast", url="zhongli")
-
-    # 4. Same-day estimate vs next-day actual (caveat 2): the actual replaces the estimate.
+def supersede_estimates(rows: list[dict]) -> None:
+    """Same-day estimate vs next-day actual (caveat 2): the actual replaces the estimate."""
     actual = {(r["season"], r["region"], r["metric"], r["ds"]): r for r in rows
               if r["measure"] == "daily" and r["kind"] == "actual" and r["status"] != "flagged"}
     for r in rows:
@@ -699,7 +692,9 @@ def decide(rows: list[dict]) -> None:
                     why += f"; {r['reason']}"
                 r["status"], r["reason"] = "superseded", why
 
-    # 5. Dates reported by several sources: keep the best (not low quality, then earliest published).
+
+def supersede_repeated_dates(rows: list[dict]) -> None:
+    """Dates reported by several sources: keep the best (not low quality, then earliest published)."""
     groups = defaultdict(list)
     for r in rows:
         if r["measure"] == "date":
@@ -716,28 +711,6 @@ def decide(rows: list[dict]) -> None:
                 r["status"] = "superseded"
                 r["reason"] = (f"duplicate: the same date was first published {grp[0]['published']} "
                                f"({grp[0]['source_outlet']})")
-
-    # 6. Reasons on notable ok rows.
-    notes = [
-        (dict(season=2025, region="national", metric=CROSS, measure="total", kind="actual", url="wanbiaoku"),
-         "final 40-day summary; the modes kept as ok come from the close-of-season release and sum to 90.25亿"),
-        (dict(season=2024, region="national", metric=CROSS, measure="total", kind="actual", url="whwb"),
-         "final figure (replaces '>84亿' of 2024-03-05); published date is this article's, the figure may be older"),
-        (dict(season=2023, region="national", metric=CROSS, measure="total", kind="actual", url="hzdaily"),
-         "2023 restatement = operating 15.95亿 + expressway small-car passengers 31.38亿; NOT the 2024+ definition "
-         "(2024 yoy figures imply a 2023 base of about 76亿): do not read 47.33→84.22 as growth"),
-        (dict(season=2024, region="jiangxi", metric=RAIL, measure="total", kind="actual"),
-         "the 2025 report's +9.7% on 2024 implies about 1593万 (1.4% lower); the direct 2024 report is kept"),
-        (dict(season=2015, region="national", metric="chunyun_end", measure="date", url="zjlkj"),
-         "one 中新网 piece says 3月15日; calendar.csv and the 40-day rule give 3月16日"),
-    ]
-    for sel, why in notes:
-        hits = select(rows, **sel)
-        if len(hits) != 1:
-            raise AssertionError(f"note selector {sel} matched {len(hits)}")
-        if hits[0]["status"] == "ok":
-            hits[0]["reason"] = why
-
 
 # ----------------------------------------------------------------------------------------------
 # Merging peak dates into peak values
@@ -847,7 +820,7 @@ def build(src: Path) -> tuple[list[dict], list[str]]:
             r["basis"] = "gaode_crosscity"
         r["source_outlet"] = outlet_of(r["source_title"], r["source_url"])
         r["published"] = published_of(r, cal, warnings)
-    decide(rows)
+    decide(rows, read_decisions())
     for r in rows:
         extra = "; ".join(r.pop("curation"))
         if extra:
