@@ -9,7 +9,7 @@ in ``decisions.csv`` beside it. Re-run it after the raw files change:
 Inputs (read only, verbatim copies of the shared raw files in ``raw/``): ``figures.csv`` (one
 published number a row, free-form metric names), ``daily_national.csv`` (the national daily rows
 again, in long form; used as a cross-check and for any dated daily figure missing from
-``figures.csv``); and ``data/reference/calendar.csv`` (Chunyun start/end).
+``figures.csv``); the Chunyun windows and holiday blocks from ``forecast.calendar``.
 Output: ``data/reference/figures.csv``, in the frame contract of docs/ARCHITECTURE.md
 ("Reference frame") plus ``original_metric, original_value, original_unit``.
 
@@ -27,10 +27,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from forecast import calendar
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_SRC = HERE / "raw"
 REFERENCE = HERE.parents[1] / "data" / "reference"
-CALENDAR = REFERENCE / "calendar.csv"
 
 COLUMNS = [
     "season", "region", "metric", "measure", "ds", "value", "unit", "kind", "basis", "published",
@@ -104,37 +105,15 @@ def basis_of(metric: str, season: int) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# Calendar: Chunyun start/end per season. 2010-2026 from calendar.csv; 2004/2008/2009 (only a few
-# fragments) by the 40-day rule SF-15..SF+24, which reproduces every season in calendar.csv and
-# the 2004 dates stated in the 2004 source ("40 days ending 2004-02-15").
+# Calendar: the Chunyun window, the Spring Festival day and the official holiday block come from
+# forecast.calendar: published windows (data/reference/calendar.csv, 2010-2026), elsewhere the
+# 40-day rule SF-15..SF+24, which reproduces the 2004 dates stated in the 2004 source ("40 days
+# ending 2004-02-15"); the holiday block (used only for the published-date rule) from the notices.
 # ----------------------------------------------------------------------------------------------
-EXTRA_SEASONS = {  # SF day from lunardate
-    2004: date(2004, 1, 22), 2008: date(2008, 2, 7), 2009: date(2009, 1, 26),
-}
-# Official Spring Festival holiday blocks: from the holiday rows in the data where present, else the
-# 7-day 除夕..初六 block (2009, 2013, 2021, 2022); used only for the published-date rule.
-HOLIDAY = {
-    2009: (date(2009, 1, 25), date(2009, 1, 31)),
-    2013: (date(2013, 2, 9), date(2013, 2, 15)),
-    2016: (date(2016, 2, 7), date(2016, 2, 13)),
-    2017: (date(2017, 1, 27), date(2017, 2, 2)),
-    2019: (date(2019, 2, 4), date(2019, 2, 10)),
-    2021: (date(2021, 2, 11), date(2021, 2, 17)),
-    2022: (date(2022, 1, 31), date(2022, 2, 6)),
-    2023: (date(2023, 1, 21), date(2023, 1, 27)),
-    2024: (date(2024, 2, 10), date(2024, 2, 17)),
-    2025: (date(2025, 1, 28), date(2025, 2, 4)),
-}
-
-
-def read_calendar(path: Path = CALENDAR) -> dict[int, tuple[date, date]]:
-    cal = {}
-    with open(path, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            cal[int(row["year"])] = (date.fromisoformat(row["chunyun_start"]), date.fromisoformat(row["chunyun_end"]))
-    for year, sf in EXTRA_SEASONS.items():
-        cal.setdefault(year, (sf - timedelta(days=15), sf + timedelta(days=24)))
-    return cal
+def window(season: int) -> tuple[date, date]:
+    """First and last day of the season's Chunyun."""
+    s = calendar.season(season)
+    return s.chunyun_start, s.chunyun_end
 
 
 # ----------------------------------------------------------------------------------------------
@@ -420,7 +399,7 @@ def month_floor(text: str) -> date | None:
     return None
 
 
-def map_row(raw: dict, cal) -> list[dict]:
+def map_row(raw: dict) -> list[dict]:
     """One raw row -> zero or more curated rows (date ranges become two rows)."""
     season = int(raw["year"])
     scope, metric_raw, unit_raw = raw["scope"], raw["metric"], raw["unit"]
@@ -482,8 +461,7 @@ def map_row(raw: dict, cal) -> list[dict]:
     if m:
         d = m.group("d")
         if d == "chuxi":  # 除夕 = the day before the Spring Festival day
-            sf = EXTRA_SEASONS.get(season) or (cal[season][0] + timedelta(days=15))
-            ds = sf - timedelta(days=1)
+            ds = calendar.spring_festival(season) - timedelta(days=1)
         elif re.fullmatch(r"\d{2}-\d{2}", d):
             ds = date.fromisoformat(f"{season}-{d}")
         else:
@@ -499,7 +477,7 @@ def map_row(raw: dict, cal) -> list[dict]:
     m = CUM_RE.match(metric_raw)
     if m:
         n = int(m.group("n"))
-        start = cal[season][0]
+        start = window(season)[0]
         end = start + timedelta(days=n - 1)
         r = row(CUM_SERIES[m.group("series")], "partial_total", ds=end)
         r["curation"].append(f"first {n} days {start}..{end}")
@@ -553,10 +531,10 @@ PUBLISHED_OVERRIDE = {
 }
 
 
-def rule_date(r: dict, cal) -> date:
+def rule_date(r: dict) -> date:
     """Conservative date the figure can have been public, from its content alone."""
     season, measure, kind, ds = r["season"], r["measure"], r["kind"], r["ds"]
-    start, end = cal[season]
+    start, end = window(season)
     if measure == "date":
         return ds  # a date is certainly public by the day itself
     if r["original_metric"].startswith("non_chunyun") or measure.startswith("other_holiday"):
@@ -575,16 +553,16 @@ def rule_date(r: dict, cal) -> date:
             return ds + timedelta(days=1) if kind == "actual" else ds
         return end if kind == "actual" else start
     if measure.startswith("holiday"):
-        return HOLIDAY[season][1] + timedelta(days=1) if kind == "actual" else start
+        return calendar.season(season).holiday_end + timedelta(days=1) if kind == "actual" else start
     # total, daily_avg, yoy_pct, share_pct, pct_of_2019, change_vs_2020_pct, days_above_1m
     return end if kind == "actual" else start
 
 
-def published_of(r: dict, cal, warnings: list) -> date:
+def published_of(r: dict, warnings: list) -> date:
     if r["source_url"] in PUBLISHED_OVERRIDE:
         return PUBLISHED_OVERRIDE[r["source_url"]][0]
     stated = first_date(r["source_title"])
-    rule = rule_date(r, cal)
+    rule = rule_date(r)
     if stated:
         if stated < rule and r["measure"] != "date" and r["kind"] == "actual":
             warnings.append(f"title date {stated} before content bound {rule}: {r['season']} {r['region']} "
@@ -802,13 +780,12 @@ def checks(rows: list[dict]) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------
 def build(src: Path) -> tuple[list[dict], list[str]]:
-    cal = read_calendar()
     with open(src / "figures.csv", encoding="utf-8") as fh:
         raw_rows = list(csv.DictReader(fh))
     raw_titles = {r["source_url"]: r["source_title"] for r in raw_rows if r["source_url"]}
     rows = []
     for raw in raw_rows:
-        rows.extend(map_row(raw, cal))
+        rows.extend(map_row(raw))
     rows = merge_peaks(rows)
     rows.extend(cross_check_daily(src, rows, raw_titles))
     warnings: list[str] = []
@@ -819,7 +796,7 @@ def build(src: Path) -> tuple[list[dict], list[str]]:
         if r["original_metric"] == "selfdrive_share_crosscity":
             r["basis"] = "gaode_crosscity"
         r["source_outlet"] = outlet_of(r["source_title"], r["source_url"])
-        r["published"] = published_of(r, cal, warnings)
+        r["published"] = published_of(r, warnings)
     decide(rows, read_decisions())
     for r in rows:
         extra = "; ".join(r.pop("curation"))

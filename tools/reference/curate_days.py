@@ -7,8 +7,8 @@ decision and date rule is here, next to its reason. Re-run it after a raw file c
 
 Inputs (read only, verbatim copies of the shared raw files): ``raw/daily_national_seasons.csv``
 (the Ministry of Transport's daily Chunyun figures, 2024 and 2025 seasons), ``raw/holidays_national.csv``
-(national daily figures of the other holidays) and ``raw/provinces.csv``; plus
-``data/reference/calendar.csv`` (Chunyun windows). Outputs, in ``data/reference/``: ``days.csv``,
+(national daily figures of the other holidays) and ``raw/provinces.csv``; the Chunyun windows
+come from ``forecast.calendar``. Outputs, in ``data/reference/``: ``days.csv``,
 ``holidays.csv``, ``provinces.csv``. The rules are summarised in ``data/reference/README.md``
 ("Daily figures").
 """
@@ -25,10 +25,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from forecast import calendar
+
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw"
 REFERENCE = HERE.parents[1] / "data" / "reference"
-CALENDAR = REFERENCE / "calendar.csv"
 
 DAY_COLUMNS = [
     "season", "ds", "unique_id", "metric", "measure", "series", "value", "unit", "kind", "status", "reason",
@@ -174,10 +175,10 @@ def half_unit(raw: str) -> float:
     return 0.5 * 10 ** -decimals / float(raw)
 
 
-def read_calendar(path: Path) -> dict[int, tuple[date, date]]:
-    with open(path, encoding="utf-8") as fh:
-        return {int(r["year"]): (date.fromisoformat(r["chunyun_start"]), date.fromisoformat(r["chunyun_end"]))
-                for r in csv.DictReader(fh)}
+def chunyun_windows() -> dict[int, tuple[date, date]]:
+    """First and last day of Chunyun of every season forecast.calendar knows."""
+    seasons = (calendar.season(year) for year in range(calendar.FIRST_SEASON, calendar.LAST_SEASON + 1))
+    return {s.season: (s.chunyun_start, s.chunyun_end) for s in seasons}
 
 
 def period_of(r: dict, cal) -> date | None:
@@ -628,8 +629,8 @@ def build_holidays(raw_dir: Path, cal, warnings: list[str]) -> list[dict]:
     return rows
 
 
-def build(raw_dir: Path = RAW, calendar: Path = CALENDAR) -> tuple[dict[str, list[dict]], list[str]]:
-    cal = read_calendar(calendar)
+def build(raw_dir: Path = RAW) -> tuple[dict[str, list[dict]], list[str]]:
+    cal = chunyun_windows()
     warnings: list[str] = []
     days = build_days(raw_dir, cal, warnings)
     holidays = build_holidays(raw_dir, cal, warnings)
@@ -660,9 +661,9 @@ def to_csv_value(v) -> str:
     return str(v)
 
 
-def render(raw_dir: Path = RAW, calendar: Path = CALENDAR) -> tuple[dict[str, str], list[str]]:
+def render(raw_dir: Path = RAW) -> tuple[dict[str, str], list[str]]:
     """The three CSV files as text (what ``main`` writes), and the check messages."""
-    tables, msgs = build(raw_dir, calendar)
+    tables, msgs = build(raw_dir)
     columns = {"days.csv": DAY_COLUMNS, "holidays.csv": HOLIDAY_COLUMNS, "provinces.csv": PROVINCE_COLUMNS}
     out = {}
     for name, rows in tables.items():
@@ -678,11 +679,10 @@ def render(raw_dir: Path = RAW, calendar: Path = CALENDAR) -> tuple[dict[str, st
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=RAW, help="directory of the raw daily files")
-    ap.add_argument("--calendar", type=Path, default=CALENDAR)
     ap.add_argument("--out-dir", type=Path, default=REFERENCE)
     ap.add_argument("--check", action="store_true", help="print warnings and checks, write nothing")
     args = ap.parse_args(argv)
-    files, msgs = render(args.raw, args.calendar)
+    files, msgs = render(args.raw)
     for m in msgs:
         print(m, file=sys.stderr)
     if args.check:
