@@ -301,6 +301,14 @@ def test_curation_reproduces_the_file(tmp_path):
     assert out.read_text(encoding="utf-8") == (DATA / "reference" / "figures.csv").read_text(encoding="utf-8")
 
 
+def test_curation_refuses_another_calendar(tmp_path, monkeypatch):
+    """forecast.calendar reads the published windows from the data dir: without the repository's
+    calendar.csv the 2015 window would change, so the tool stops instead of writing other dates."""
+    monkeypatch.setenv("CHUNYUN_DATA_DIR", str(tmp_path))
+    with pytest.raises(RuntimeError, match="CHUNYUN_DATA_DIR"):
+        curate.build()
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared reference folder is not beside the clone")
 @pytest.mark.parametrize("name", ["figures.csv", "daily_national.csv"])
 def test_raw_copies_are_verbatim(name):
