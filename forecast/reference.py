@@ -1,6 +1,6 @@
 """Curated published figures (``data/reference/figures.csv``) as a frame.
 
-The file is produced by ``data/reference/curate.py`` and described in ``data/reference/README.md``;
+The file is produced by ``tools/reference/curate.py`` and described in ``data/reference/README.md``;
 its columns are the reference-frame contract of docs/ARCHITECTURE.md plus the ``original_*``
 columns that keep each raw row traceable.
 
@@ -42,7 +42,7 @@ def _read(path: str, mtime_ns: int, size: int) -> pd.DataFrame:  # mtime/size on
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise Unprocessable(f"{path} lacks columns {missing}", hint="regenerate it with data/reference/curate.py")
+        raise Unprocessable(f"{path} lacks columns {missing}", hint="regenerate it with python -m tools.reference.curate")
     df = df[list(COLUMNS)]
     df["season"] = df["season"].astype("int64")
     for col in ("ds", "published"):
@@ -56,7 +56,7 @@ def _frame() -> pd.DataFrame:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise NotFound(f"no reference figures at {path}", hint="set CHUNYUN_DATA_DIR or run data/reference/curate.py") from None
+        raise NotFound(f"no reference figures at {path}", hint="set CHUNYUN_DATA_DIR or run python -m tools.reference.curate") from None
     return _read(str(path), st.st_mtime_ns, st.st_size)
 
 
@@ -183,7 +183,7 @@ def season_total(region, metric: str, season, kind: str = "actual", basis: str |
                        hint="pass basis=")
     if len(df) > 1:
         raise Conflict(f"{len(df)} curated totals for {region} {metric} {season} {kind}",
-                       hint="data/reference/figures.csv must have one ok total per key; rerun curate.py")
+                       hint="data/reference/figures.csv must have one ok total per key; rerun python -m tools.reference.curate")
     return float(df["value"].iloc[0])
 
 
