@@ -86,7 +86,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InvalidInput
-from forecast.ingest.checks import _against_history, _Checked, check
+from forecast.ingest.checks import _against_history
 from forecast.ingest.forms import _candidates, _Form, _form
 from forecast.ingest.limits import (
     CHINA_TZ,
@@ -106,6 +106,7 @@ from forecast.ingest.parsers import _text_if_huge
 from forecast.ingest.raw import _Raw, _row_dict
 from forecast.ingest.readers import _raw_from_frame, read_bytes, read_file
 from forecast.ingest.report import IngestReport, Problem, _fmt, _Room
+from forecast.ingest.validate import _Checked, check
 from forecast.store import Store
 
 log = logging.getLogger(__name__)
