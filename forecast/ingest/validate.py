@@ -15,6 +15,7 @@ from forecast.ingest.checks import _bound_check, _date_check, _series_checks, _v
 from forecast.ingest.forms import _candidates, _Form, _form
 from forecast.ingest.raw import _Raw, _row_dict
 from forecast.ingest.report import Problem, _fmt, _Room
+from forecast.store import _key  # the series-and-day int64 key: store's one copy
 
 log = logging.getLogger(__package__)
 
@@ -115,8 +116,7 @@ def _file_duplicates(good: pd.DataFrame, raw: _Raw, form: _Form,
     duplicates); with different values, every such line is a problem."""
     problems: list[Problem] = []
     duplicates = 0
-    key = (good["unique_id"].cat.codes.to_numpy().astype(np.int64) << 32) \
-        | (good["ds"].to_numpy().astype("datetime64[D]").astype(np.int64) + (1 << 31))
+    key = _key(good["unique_id"].cat.codes.to_numpy(), good["ds"].to_numpy())
     dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if dup.any():
         d = good[dup]
