@@ -145,8 +145,8 @@ def _parquet(frame) -> bytes:
     return buf.getvalue()
 
 
-def write_inputs(folder: Path) -> dict:
-    """The input files into ``folder`` and the cases that read them (also saved as cases.json)."""
+def input_files() -> dict[str, bytes]:
+    """The input files by name: good rows, bad rows, the forms, Parquet, JSON rows, hostile and unreadable."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -194,11 +194,12 @@ def write_inputs(folder: Path) -> dict:
                                             "value": 2 ** 70}, {"date": "2024-01-02"}]).encode()
     files["rows_not_objects.json"] = json.dumps([{"date": "2024-01-01"}, [1, 2]]).encode()
     files.update(UNREADABLE)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    (folder / "a_directory.csv").mkdir()
+    return files
 
-    groups = {
+
+def cases() -> dict[str, list]:
+    """Groups of cases, each run in order on a fresh store: (label, how, input file, options)."""
+    return {
         "long": [("history", "file", "history.csv", {}), ("bad_rows", "file", "bad_rows.csv", {}),
                  ("bad_rows_again", "file", "bad_rows.csv", {}),
                  ("conflicts_dry", "bytes", "conflicts.csv", {"source": "fix", "dry_run": True}),
@@ -213,13 +214,21 @@ def write_inputs(folder: Path) -> dict:
         "forms": [(name, "file", name, {}) for name in FORMS]
         + [("conflicting_wide", "file", "wide_metric.csv", {"source": "other"})],
         "hostile": [(name, "bytes", name, {"source": "t"}) for name in
-                    ("nul_row.csv", "long_line.csv", "unclosed.csv", "many_nul.csv", "too_many_nul.csv", "good.parquet", "uid_ints.parquet",
-                     "bools.parquet", "struct.parquet")]
+                    ("nul_row.csv", "long_line.csv", "unclosed.csv", "many_nul.csv", "too_many_nul.csv",
+                     "good.parquet", "uid_ints.parquet", "bools.parquet", "struct.parquet")]
         + [(name, "rows", name, {"source": "api"}) for name in ("rows.json", "rows_uid.json", "rows_mixed.json",
                                                                    "rows_not_objects.json")]
         + [("many_nul_max5", "bytes", "many_nul.csv", {"source": "t", "max_problems": 5, "dry_run": True})],
         "unreadable": [(name, "file", name, {}) for name in [*UNREADABLE, "a_directory.csv", "missing.csv"]],
     }
+
+
+def write_inputs(folder: Path) -> dict:
+    """The input files into ``folder`` and the cases that read them (also saved as cases.json)."""
+    for name, data in input_files().items():
+        (folder / name).write_bytes(data)
+    (folder / "a_directory.csv").mkdir()
+    groups = cases()
     (folder / "cases.json").write_text(json.dumps(groups, ensure_ascii=False, indent=1), encoding="utf-8")
     return groups
 
