@@ -34,7 +34,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compare_outputs import ROOT, Failure, _export, _first_difference, _report, _rmtree, _run_child
+from compare_outputs import ROOT, _export, _first_difference, _report, _rmtree, _run_child, guarded
 
 HEADER = "date,region,metric,value\n"
 
@@ -243,29 +243,34 @@ def compare_ingest(rev: str, keep: bool) -> int:
         groups = write_inputs(inputs)
         outs = {}
         for label, checkout in (("rev", old), ("worktree", ROOT)):
-            out = tmp / f"out-{label}"
-            out.mkdir()
+            outs[label] = tmp / f"out-{label}"
+            outs[label].mkdir()
             print(f"ingesting {sum(map(len, groups.values()))} cases with {label} ({checkout}) ...", file=sys.stderr)
-            _run_child(RUN_CASES, checkout, ROOT / "data", out, tmp / f"var-{label}", str(inputs))
-            outs[label] = out
+            _run_child(RUN_CASES, checkout, ROOT / "data", outs[label], tmp / f"var-{label}", str(inputs))
         print(f"revision {rev} = {sha[:12]}; working tree {ROOT}; inputs {inputs}")
-        reports = {label: json.loads((out / "reports.json").read_text(encoding="utf-8")) for label, out in outs.items()}
-        results = []
-        for case in sorted(set(reports["rev"]) | set(reports["worktree"])):
-            a, b = (json.dumps(reports[s].get(case), ensure_ascii=False, indent=1).encode() for s in ("rev", "worktree"))
-            got = reports["worktree"].get(case) or {}
-            what = got.get("summary") or f"{got.get('error')}: {str(got.get('message'))[:60]}"
-            results.append((f"report {case}", a == b, what if a == b else _first_difference(a, b)))
-        for group in groups:
-            for table in ("rows", "loads"):
-                a, b = ((outs[s] / f"{group}-{table}.csv").read_bytes() for s in ("rev", "worktree"))
-                results.append((f"stored {table} {group}", a == b, _first_difference(a, b)))
+        results = _results(outs["rev"], outs["worktree"], list(groups))
+    finally:
         if keep:
             print(f"kept {tmp}")
-        return _report(results)
-    finally:
-        if not keep:
+        else:
             _rmtree(tmp)
+    return _report(results)
+
+
+def _results(old: Path, new: Path, groups: list[str]) -> list[tuple[str, bool, str]]:
+    """Every case's report (or error) and every group's stored rows and audit trail, compared."""
+    reports = [json.loads((out / "reports.json").read_text(encoding="utf-8")) for out in (old, new)]
+    results = []
+    for case in sorted(set(reports[0]) | set(reports[1])):
+        a, b = (json.dumps(r.get(case), ensure_ascii=False, indent=1).encode() for r in reports)
+        got = reports[1].get(case) or {}
+        what = got.get("summary") or f"{got.get('error')}: {str(got.get('message'))[:60]}"
+        results.append((f"report {case}", a == b, what if a == b else _first_difference(a, b)))
+    for group in groups:
+        for table in ("rows", "loads"):
+            a, b = ((out / f"{group}-{table}.csv").read_bytes() for out in (old, new))
+            results.append((f"stored {table} {group}", a == b, _first_difference(a, b)))
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,12 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rev", default="HEAD", help="git revision to compare the working tree with (default HEAD)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     args = parser.parse_args(argv)
-    try:
-        return compare_ingest(args.rev, args.keep)
-    except Failure as exc:
-        print(f"compare_ingest: error: {exc}", file=sys.stderr)
-        print("VERDICT: NOT COMPARED", file=sys.stderr)
-        return 2
+    return guarded("compare_ingest", compare_ingest, args.rev, args.keep)
 
 
 if __name__ == "__main__":
