@@ -74,6 +74,19 @@ the stored one is reported as a conflict unless ``replace=True``, which overwrit
 
 Counts: ``rows`` = observations read = ``accepted`` (written: new or replaced) + ``unchanged``
 (already stored with that value) + ``duplicates`` + ``rejected`` (= number of problems).
+
+Modules, by job (this module holds :func:`ingest`, :func:`ingest_bytes`, :func:`ingest_frame` and
+re-exports the names callers use):
+
+- ``limits``: the limits, the header names, the date and number patterns, :class:`UnreadableFile`;
+- ``report``: :class:`Problem`, :class:`IngestReport`, the budget of problems listed in detail;
+- ``parsers``: per-value parsers (dates, regions, metrics, series, stations, values);
+- ``raw``: an input's raw cells before validation, and the raw fields a problem quotes;
+- ``forms``: the form decided by the header (long, station, wide by metric, wide by series);
+- ``readers``: files and bytes (CSV or Parquet), Parquet, frames of JSON rows;
+- ``csv_reader``: CSV: header, screened lines, the fast (C parser) and slow (csv module) paths;
+- ``checks``: one function per check (dates, series, values, bounds, the series' history);
+- ``validate``: :func:`check`, which runs the checks and builds the problems and the good rows.
 """
 
 from __future__ import annotations
