@@ -389,14 +389,19 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("run_a", type=Path)
     r.add_argument("run_b", type=Path)
     args = parser.parse_args(argv)
+    if args.what == "sample":
+        return guarded("compare_outputs", compare_sample, args.rev, args.seed, args.data_dir, args.own_data, args.keep)
+    if args.what == "plots":
+        return guarded("compare_outputs", compare_plots, args.rev, args.keep)
+    return guarded("compare_outputs", compare_runs, args.run_a, args.run_b)
+
+
+def guarded(tool: str, compare, *args) -> int:
+    """``compare(*args)``'s exit status; a :class:`Failure` is reported as not compared (status 2)."""
     try:
-        if args.what == "sample":
-            return compare_sample(args.rev, args.seed, args.data_dir, args.own_data, args.keep)
-        if args.what == "plots":
-            return compare_plots(args.rev, args.keep)
-        return compare_runs(args.run_a, args.run_b)
+        return compare(*args)
     except Failure as exc:
-        print(f"compare_outputs: error: {exc}", file=sys.stderr)
+        print(f"{tool}: error: {exc}", file=sys.stderr)
         print("VERDICT: NOT COMPARED", file=sys.stderr)
         return 2
 
