@@ -268,6 +268,12 @@ def compare_sample(rev: str, seed: int, data_dir: Path | None, own_data: bool, k
 
 
 def compare_plots(rev: str, keep: bool) -> int:
+    return compare_child_files(rev, keep, DRAW_PLOTS, "drawing the tables and figures")
+
+
+def compare_child_files(rev: str, keep: bool, code: str, doing: str, *args: str) -> int:
+    """Run ``code`` (with ``args``) on the code of ``rev`` and on the working tree, each writing files
+    into its own folder; compare every file byte for byte."""
     tmp = Path(tempfile.mkdtemp(prefix="chunyun-compare-"))
     try:
         old = tmp / "rev"
@@ -276,8 +282,8 @@ def compare_plots(rev: str, keep: bool) -> int:
         for label, checkout in (("rev", old), ("worktree", ROOT)):
             out = tmp / f"out-{label}"
             out.mkdir()
-            print(f"drawing the tables and figures with {label} ({checkout}) ...", file=sys.stderr)
-            _run_child(DRAW_PLOTS, checkout, ROOT / "data", out, tmp / f"var-{label}")
+            print(f"{doing} with {label} ({checkout}) ...", file=sys.stderr)
+            _run_child(code, checkout, ROOT / "data", out, tmp / f"var-{label}", *args)
             outs[label] = out
         print(f"revision {rev} = {sha[:12]}; working tree {ROOT}")
         names = sorted({p.name for p in outs["rev"].iterdir()} | {p.name for p in outs["worktree"].iterdir()})
