@@ -228,13 +228,7 @@ def _headline(metrics: dict, lang: _Lang, when: str, scope: str) -> str | None:
     head = ph["head"].format(when=when, scope=scope, total=lang.headline(total["total"], unit))
     if total.get("total_lower") is not None:
         head += ph["interval"].format(lo=lang.bound(total.get("total_lower"), unit), hi=lang.bound(total.get("total_upper"), unit))
-    growth = pct(total.get("yoy_pct"), lang.code)
-    head += ph["growth"].format(growth=growth) if growth else ""
-    if total.get("daily_avg") is not None:
-        head += ph["daily"].format(avg=lang.amount(total["daily_avg"], unit))
-    if total.get("peak_date"):
-        head += ph["peak"].format(date=lang.date(total["peak_date"]), peak=lang.headline(total["peak_value"], unit))
-    return head + ph["stop"]
+    return head + _details(total, lang, "daily", "peak") + ph["stop"]
 
 
 def _modes(metrics: dict, lang: _Lang) -> str | None:
@@ -257,13 +251,20 @@ def _highway(metrics: dict, lang: _Lang, scope: str) -> str | None:
         return None
     ph, unit = lang.phrases, hw["unit"]
     sentence = ph["hw"].format(scope=scope, total=lang.amount(hw["total"], unit))
-    growth = pct(hw.get("yoy_pct"), lang.code)
-    sentence += ph["growth"].format(growth=growth) if growth else ""
-    if hw.get("daily_avg") is not None:
-        sentence += ph["hw_daily"].format(avg=lang.amount(hw["daily_avg"], unit))
-    if hw.get("peak_date"):
-        sentence += ph["hw_peak"].format(date=lang.date(hw["peak_date"]), peak=lang.headline(hw["peak_value"], unit))
-        p = peak_p(hw)
-        if p is not None:
-            sentence += ph["hw_p"].format(p=round(100 * p))
+    sentence += _details(hw, lang, "hw_daily", "hw_peak")
+    p = peak_p(hw) if hw.get("peak_date") else None
+    if p is not None:
+        sentence += ph["hw_p"].format(p=round(100 * p))
     return sentence + ph["stop"]
+
+
+def _details(m: dict, lang: _Lang, daily: str, peak: str) -> str:
+    """The growth, daily average and peak that follow a total (phrases ``daily`` and ``peak``)."""
+    ph, unit = lang.phrases, m["unit"]
+    growth = pct(m.get("yoy_pct"), lang.code)
+    out = ph["growth"].format(growth=growth) if growth else ""
+    if m.get("daily_avg") is not None:
+        out += ph[daily].format(avg=lang.amount(m["daily_avg"], unit))
+    if m.get("peak_date"):
+        out += ph[peak].format(date=lang.date(m["peak_date"]), peak=lang.headline(m["peak_value"], unit))
+    return out
