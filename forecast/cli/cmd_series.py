@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit, text_table
+from forecast.cli.output import emit, text_table
 
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "series",
-        help="list the stored series (unit, first and last day, rows, sources)",
-        description="List every series in the store: unique_id, unit, first_ds, last_ds, rows and sources "
-                    "(';'-separated).",
-    )
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
+HELP = "list the stored series (unit, first and last day, rows, sources)"
+DESCRIPTION = ("List every series in the store: unique_id, unit, first_ds, last_ds, rows and sources "
+               "(';'-separated).")
+FORMATS = ("json", "csv")
 
 
 def run(args) -> int:
