@@ -9,6 +9,9 @@ store after a fixed sequence of writes and retractions, and the API's ``/openapi
     # the OpenAPI document served at /openapi.json
     .venv/bin/python bench/compare_refactor.py openapi --rev main
 
+    # peak alerts over the current run of this tree's var/ (`chunyun prepare` makes one)
+    .venv/bin/python bench/compare_refactor.py alerts --rev main
+
 As in ``compare_outputs.py``, the code of ``--rev`` (default ``HEAD``) is taken with ``git archive``
 into a temporary folder, and each checkout runs in its own Python process with ``PYTHONPATH`` set
 to it (the child reports which ``forecast`` it imported).
@@ -23,6 +26,10 @@ their rank, the only part that differs from one run to the next. The two files a
 for byte.
 
 ``openapi``: ``api.create_app()`` of each checkout serves ``/openapi.json``; the bytes are compared.
+
+``alerts``: both checkouts read the current run of ``--var-dir`` (default this tree's ``var/``):
+``chunyun alerts`` with ``--json`` and ``--csv``, by region, level and window, then
+``compute_alerts`` over every forecast day of the run in 400-day windows; all of it into one file.
 
 Exit status 0 when everything is identical, 1 on a difference, 2 when the comparison could not be made.
 """
@@ -130,6 +137,43 @@ metadata.drop_all(store.engine)
 print(Path(forecast.__file__).resolve().parent)
 """
 
+RUN_ALERTS = r"""
+import contextlib, io, json, sys
+from pathlib import Path
+import pandas as pd
+import forecast
+from forecast import alerts, cli, runs
+
+out = Path(sys.argv[1])
+log = []
+for argv in (["--json"], ["--csv"], ["--json", "--region", "jiangxi", "--min-level", "yellow"],
+             ["--json", "--from", "2025-01-01", "--days", "400"], ["--csv", "--from", "2024-01-10", "--days", "60",
+             "--region", "national"], ["--json", "--min-level", "red", "--fail-on", "orange"]):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = cli.main(["alerts", *argv])
+    log.append({"argv": argv, "exit": code, "stdout": buf.getvalue()})
+run = runs.current_run()
+ds = pd.to_datetime(run.forecasts["ds"])
+start = ds.min()
+while start <= ds.max():
+    frame = alerts.compute_alerts(run.forecasts, start, 400)
+    log.append({"start": str(start.date()), "alerts": frame.to_csv(index=False)})
+    start += pd.Timedelta(days=400)
+fc = run.forecasts
+gaps = fc[pd.RangeIndex(len(fc)) % 7 != 0]  # no jump across a missing day
+unknown = fc[fc["unique_id"] == fc["unique_id"].iloc[0]].assign(unique_id="nowhere/none")
+one_level = gaps[["unique_id", "ds", "yhat"]].assign(yhat_lower=gaps["yhat"] * 0.9, yhat_upper=gaps["yhat"] * 1.1)
+rules = alerts.Thresholds.from_dict({"defaults": {"absolute": {"yellow": 1e6, "red": 5e6}, "relative": {
+    "top": {"level": "orange", "n": 5}, "jump": {"level": "red", "pct": 10}}}})
+for name, frame in (("gaps", pd.concat([gaps, unknown])), ("one level", one_level)):
+    for kw in ({}, {"region": "jiangxi", "min_level": "orange"}, {"region": "national", "min_level": "red"}):
+        got = alerts.compute_alerts(frame, "2024-12-01", 400, thresholds=rules, **kw)
+        log.append({"frame": name, **kw, "alerts": got.to_csv(index=False)})
+(out / "alerts.json").write_text(json.dumps(log, indent=1, ensure_ascii=False), encoding="utf-8")
+print(Path(forecast.__file__).resolve().parent)
+"""
+
 DUMP_OPENAPI = r"""
 import sys
 from pathlib import Path
@@ -144,7 +188,7 @@ print(Path(forecast.__file__).resolve().parent)
 """
 
 
-def compare(rev: str, code: str, name: str, *args: str) -> int:
+def compare(rev: str, code: str, name: str, *args: str, var_dir: Path | None = None) -> int:
     """Run ``code`` with ``rev`` and with the working tree; compare the file ``name`` each writes."""
     tmp = Path(tempfile.mkdtemp(prefix="chunyun-compare-"))
     try:
@@ -155,7 +199,7 @@ def compare(rev: str, code: str, name: str, *args: str) -> int:
             out = tmp / f"out-{label}"
             out.mkdir()
             print(f"running with {label} ({checkout}) ...", file=sys.stderr)
-            _run_child(code, checkout, ROOT / "data", out, tmp / f"var-{label}", *args)
+            _run_child(code, checkout, ROOT / "data", out, var_dir or tmp / f"var-{label}", *args)
             outs[label] = out / name
         print(f"revision {rev} = {sha[:12]}; working tree {ROOT}")
         a, b = outs["rev"].read_bytes(), outs["worktree"].read_bytes()
@@ -172,10 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--url", default="", help="database URL (its tables are dropped!); default a fresh SQLite file")
     o = sub.add_parser("openapi", help="/openapi.json from REV and from the working tree; compare")
     o.add_argument("--rev", default="HEAD", help="git revision to compare the working tree with (default HEAD)")
+    a = sub.add_parser("alerts", help="alerts over the current run with REV and the working tree; compare")
+    a.add_argument("--rev", default="HEAD", help="git revision to compare the working tree with (default HEAD)")
+    a.add_argument("--var-dir", type=Path, default=ROOT / "var", help="holds the run (default: this tree's var/)")
     args = parser.parse_args(argv)
-    code, name = {"store": (STORE_SEQUENCE, "store.json"), "openapi": (DUMP_OPENAPI, "openapi.json")}[args.what]
+    code, name = {"store": (STORE_SEQUENCE, "store.json"), "openapi": (DUMP_OPENAPI, "openapi.json"),
+                  "alerts": (RUN_ALERTS, "alerts.json")}[args.what]
     try:
-        return compare(args.rev, code, name, *([args.url] if args.what == "store" else []))
+        return compare(args.rev, code, name, *([args.url] if args.what == "store" else []),
+                       var_dir=getattr(args, "var_dir", None))
     except Failure as exc:
         print(f"compare_refactor: error: {exc}\nVERDICT: NOT COMPARED", file=sys.stderr)
         return 2
