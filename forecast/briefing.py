@@ -138,7 +138,7 @@ def _window(season: int):
         s = calendar.season(int(season))
     except Exception:  # noqa: BLE001 - the window is decoration; a briefing without it is still right
         return None
-    return s.chunyun_start, s.chunyun_end, (s.chunyun_end - s.chunyun_start).days + 1
+    return s.chunyun_start, s.chunyun_end, s.length
 
 
 def _region_names(region: str) -> tuple[str, str, str, str]:

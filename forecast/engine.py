@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, provenance
+from forecast import calendar, provenance, reference
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
 from forecast.models import BASELINE, Forecaster, make
 from forecast.models.base import LEVEL_Z, simulate_paths
@@ -197,7 +197,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     else:
         daily = make(name).fit(past)
     shape = np.maximum(daily.predict(window)["yhat"].to_numpy(dtype=float), 1e-9)
-    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, unique_id=unique_id)
+    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, published=reference.published_totals(unique_id))
     yhat = shape / shape.sum() * tf.total
     level_sd = tf.log_sd
     # nowcast with actuals in the window up to the information date
@@ -221,7 +221,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     bounds = _total_bounds(yhat, observed, level_sd, sigma, phi)
     hist_to_info = h[h["ds"] <= info]
     record = float(hist_to_info[hist_to_info["ds"] < window[0]]["y"].max()) if len(hist_to_info) else float("nan")
-    totals = history_totals(h, min(info, data_end), unique_id)
+    totals = history_totals(h, min(info, data_end), reference.published_totals(unique_id))
     prev = float(totals[season - 1]) if (season - 1) in totals.index else None
     return SeasonForecast(unique_id, int(season), fcut, used_as_of, name, total_model_name, frame, total, bounds,
                           float(level_sd), sigma, phi, record, prev, {"total_scores": tf.scores})

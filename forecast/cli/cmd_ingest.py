@@ -3,7 +3,7 @@
 Every rejected row is printed on stderr as ``FILE:LINE: reason``; the last line is
 ``... accepted N, rejected M``. Exit status: 0 when nothing was rejected, 1 when rows were
 rejected (the others are stored), 2 when the file itself cannot be read (nothing is stored).
-The accepted formats are described in ``forecast/ingest.py``.
+The accepted formats are described in ``forecast/ingest/__init__.py``.
 """
 
 from __future__ import annotations

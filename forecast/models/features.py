@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar
+from forecast.calendar import COVID_SEASONS  # noqa: F401 - re-exported: the models' name for it
 
 SF_KNOTS = (-30, -24, -19, -15, -12, -9, -7, -5, -3, -1, 1, 3, 5, 7, 9, 11, 13, 15, 18, 21, 25, 32, 40)
 HOLIDAY_COLUMNS = ("pre_2", "pre_1", "hol_1", "hol_2", "hol_mid", "hol_end_2", "hol_end_1", "hol_end_0",
@@ -34,7 +35,6 @@ CHUNYUN_DOW = tuple(f"cdow_{k}" for k in range(1, 7))  # weekday rhythm inside t
 OTHER_HOLIDAY_COLUMNS = ("ph", "ph_first", "ph_last", "ph_eve", "shift")
 FOURIER_ORDER = 6
 
-COVID_SEASONS = (2020, 2021, 2022)
 # From the 2020 Chunyun's first day (2020-01-10) to the day before the 2023 Chunyun: travel was
 # shaped by epidemic controls, not by the calendar, so no model learns its calendar effects there.
 COVID_START = pd.Timestamp("2020-01-10")
@@ -158,5 +158,4 @@ def design(dates) -> pd.DataFrame:
 
 def season_dates(year: int) -> pd.DatetimeIndex:
     """The days of season ``year``'s Chunyun window."""
-    s = calendar.season(int(year))
-    return pd.date_range(s.chunyun_start, s.chunyun_end, freq="D")
+    return calendar.season(int(year)).days

@@ -20,14 +20,15 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar
+from forecast.calendar import COMPLETE_SHARE, COVID_SEASONS
 from forecast.models.base import Forecaster
-from forecast.models.features import COVID_SEASONS, COVID_START, covid_mask, day_features
+from forecast.models.features import COVID_START, covid_mask, day_features
 
 WINDOW = (-30, 40)  # offsets (days from 正月初一) matched by season position
 GROWTH_DAYS = 91
 
 
-def complete_seasons(hist: pd.DataFrame, cutoff: pd.Timestamp, min_share: float = 0.95) -> list[int]:
+def complete_seasons(hist: pd.DataFrame, cutoff: pd.Timestamp, min_share: float = COMPLETE_SHARE) -> list[int]:
     """Seasons whose Chunyun window ends by ``cutoff`` and has at least ``min_share`` of its days."""
     ds = pd.DatetimeIndex(hist["ds"])
     ds = ds[ds <= cutoff]
@@ -38,8 +39,7 @@ def complete_seasons(hist: pd.DataFrame, cutoff: pd.Timestamp, min_share: float 
     out = []
     for year, n in sorted(counts.items()):
         s = calendar.season(int(year))
-        days = (pd.Timestamp(s.chunyun_end) - pd.Timestamp(s.chunyun_start)).days + 1
-        if pd.Timestamp(s.chunyun_end) <= cutoff and n >= min_share * days:
+        if pd.Timestamp(s.chunyun_end) <= cutoff and n >= min_share * s.length:
             out.append(int(year))
     return out
 

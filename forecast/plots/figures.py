@@ -63,7 +63,7 @@ def lunar_offset_overlay(history: pd.DataFrame, unique_id: str, seasons, ax=None
         d = data[data["season"] == s]
         if d.empty:
             continue
-        covid = s in (2020, 2021, 2022)
+        covid = s in calendar.COVID_SEASONS
         thick = s == highlight
         ax.plot(d["offset"], d["y"] / WAN, lw=2.2 if thick else 1.1, ls=":" if covid else "-",
                 color="black" if thick else cmap(i / max(len(seasons) - 1, 1)), label=str(s) + (" (COVID)" if covid else ""))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar
+from forecast.models.base import LEVEL_Z
 from forecast.stations import engines, reconcile
 from forecast.stations import registry as st_registry
 from forecast.stations.model import CHOSEN as CHOSEN_MODEL
@@ -152,9 +153,8 @@ def peak_odds(frame: pd.DataFrame, n_paths: int = PEAK_PATHS) -> np.ndarray:
     out = np.zeros(len(frame))
     if frame.empty:
         return out
-    z80 = 1.2815515655446004
     sd = np.log(np.maximum(frame["yhat_upper_80"].to_numpy(dtype=float), 1e-12)
-                / np.maximum(frame["yhat"].to_numpy(dtype=float), 1e-12)) / z80
+                / np.maximum(frame["yhat"].to_numpy(dtype=float), 1e-12)) / LEVEL_Z[80]
     yhat = np.log(np.maximum(frame["yhat"].to_numpy(dtype=float), 1e-12))
     keys = frame["unique_id"].astype(str) + "|" + frame["season"].astype(str) + "|" + frame["cutoff"].astype(str)
     codes, uniq = pd.factorize(keys, sort=False)
@@ -212,7 +212,7 @@ def fit_region(region: str, station_history: pd.DataFrame, province_history: pd.
     t0 = time.perf_counter()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    back = [(s, pd.Timestamp(calendar.season(s).chunyun_start) - pd.Timedelta(days=1)) for s in past_seasons[-BACKTEST_SEASONS:]]
+    back = [(s, pd.Timestamp(calendar.season(s).eve)) for s in past_seasons[-BACKTEST_SEASONS:]]
     targets = targets_from_run(run_forecasts, region, [*back, *[(s, cutoff) for s in forward]])
     prov = province_history.sort_values("ds")
     ctx = engines.Context(prov["ds"].to_numpy(dtype="datetime64[ns]"), prov["y"].to_numpy(dtype=float),
