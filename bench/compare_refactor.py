@@ -41,7 +41,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compare_outputs import ROOT, Failure, _export, _first_difference, _report, _rmtree, _run_child
+from compare_outputs import ROOT, _export, _first_difference, _report, _rmtree, _run_child, guarded
 
 STORE_SEQUENCE = r"""
 import io, json, sys
@@ -188,8 +188,9 @@ print(Path(forecast.__file__).resolve().parent)
 """
 
 
-def compare(rev: str, code: str, name: str, *args: str, var_dir: Path | None = None) -> int:
-    """Run ``code`` with ``rev`` and with the working tree; compare the file ``name`` each writes."""
+def compare(rev: str, code: str, name: str, var_dir: Path | None, *args: str) -> int:
+    """Run ``code`` with ``rev`` and with the working tree (``var_dir``: their var/, default a
+    temporary one each); compare the file ``name`` each writes."""
     tmp = Path(tempfile.mkdtemp(prefix="chunyun-compare-"))
     try:
         old = tmp / "rev"
@@ -222,12 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     code, name = {"store": (STORE_SEQUENCE, "store.json"), "openapi": (DUMP_OPENAPI, "openapi.json"),
                   "alerts": (RUN_ALERTS, "alerts.json")}[args.what]
-    try:
-        return compare(args.rev, code, name, *([args.url] if args.what == "store" else []),
-                       var_dir=getattr(args, "var_dir", None))
-    except Failure as exc:
-        print(f"compare_refactor: error: {exc}\nVERDICT: NOT COMPARED", file=sys.stderr)
-        return 2
+    return guarded("compare_refactor", compare, args.rev, code, name, getattr(args, "var_dir", None),
+                   *([args.url] if args.what == "store" else []))
 
 
 if __name__ == "__main__":
