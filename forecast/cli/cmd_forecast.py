@@ -6,7 +6,7 @@ on the store's data up to that day (``--as-of`` inside a season nowcasts it with
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import add_format_flags, emit, parse_date_arg, text_table
 
 
 def register(subparsers) -> None:
@@ -109,10 +109,6 @@ def _ts(d):
 
 
 def _text(frame) -> str:
-    if frame.empty:
-        return "no forecast rows in that range"
-    out = frame.copy()
-    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
-    for col in ("yhat", "yhat_lower", "yhat_upper"):
-        out[col] = (out[col] / 1e4).round(1)
-    return out.rename(columns={"yhat": "yhat(万)", "yhat_lower": "lower(万)", "yhat_upper": "upper(万)"}).to_string(index=False)
+    wan = {"yhat": "yhat(万)", "yhat_lower": "lower(万)", "yhat_upper": "upper(万)"}
+    return text_table(frame.rename(columns=wan), "no forecast rows in that range",
+                      **{col: (lambda v: (v / 1e4).round(1)) for col in wan.values()})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import add_format_flags, emit, parse_date_arg, text_table
 from forecast.errors import InvalidInput, NotFound
 
 
@@ -48,9 +48,5 @@ def run(args) -> int:
 
 
 def _text(frame) -> str:
-    if frame.empty:
-        return "no rows in that date range"
-    out = frame.copy()
-    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
-    out["y"] = out["y"].map(lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
-    return out.to_string(index=False)
+    return text_table(frame, "no rows in that date range",
+                      y=lambda y: y.map(lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import add_format_flags, emit, text_table
 
 
 def register(subparsers) -> None:
@@ -25,10 +25,5 @@ def run(args) -> int:
 
 
 def _text(frame) -> str:
-    if frame.empty:
-        return "no stored series (load some with `chunyun ingest FILE` or `chunyun prepare`)"
-    out = frame.copy()
-    for col in ("first_ds", "last_ds"):
-        out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out["unit"] = out["unit"].fillna("?")
-    return out.to_string(index=False)
+    return text_table(frame, "no stored series (load some with `chunyun ingest FILE` or `chunyun prepare`)",
+                      dates=("first_ds", "last_ds"), unit=lambda u: u.fillna("?"))
