@@ -40,7 +40,7 @@ from forecast import calendar, provenance, reference
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
 from forecast.models import BASELINE, Forecaster, make
 from forecast.models.base import LEVEL_Z, simulate_paths
-from forecast.models.features import day_features
+from forecast.models.features import OFFICIAL
 from forecast.registry import METRICS, MODES, TOTAL_METRIC, parse_uid, resolve_region
 from forecast.season_totals import TotalForecast, forecast_total, history_totals
 
@@ -411,7 +411,7 @@ def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None,
     if as_of is not None:
         cut = min(cut, info)
     dates = _date_range(start, end, season, cut)
-    feats = day_features(dates)
+    feats = OFFICIAL.features(dates)
     in_window = feats["in_chunyun"].to_numpy()
     seasons = feats["season"].to_numpy()
     parts = []

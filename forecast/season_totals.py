@@ -32,7 +32,7 @@ import pandas as pd
 from forecast import calendar
 from forecast.calendar import COMPLETE_SHARE, COVID_SEASONS
 from forecast.models.base import z_of
-from forecast.models.features import day_features
+from forecast.models.features import OFFICIAL
 from forecast.models.profile import recent_growth
 
 # averaged (on logs) by ``combined``; ETS is left out: with 5-8 normal seasons its damped trend is
@@ -77,7 +77,7 @@ def history_totals(history: pd.DataFrame, cutoff=None, published: pd.DataFrame |
     s = s[s.index <= cutoff]
     out: dict[int, float] = {}
     if len(s):
-        f = day_features(s.index)
+        f = OFFICIAL.features(s.index)
         inside = f["in_chunyun"].to_numpy()
         days = pd.DataFrame({"season": f["season"].to_numpy()[inside], "y": s.to_numpy()[inside]})
         for year, g in days.groupby("season"):

@@ -50,7 +50,7 @@ from forecast.engine import (
 )
 from forecast.errors import ChunyunError, NotReady, Unprocessable
 from forecast.models import BASELINE, make
-from forecast.models.features import day_features
+from forecast.models.features import OFFICIAL
 from forecast.registry import MODES, TOTAL_METRIC, parse_series, parse_uid
 from forecast.store import fingerprint_of
 
@@ -171,7 +171,7 @@ def _forward_task(args):
     other = pd.DataFrame({"ds": rest, "yhat": p80["yhat"].to_numpy(),
                           "yhat_lower_80": p80["yhat_lower"].to_numpy(), "yhat_upper_80": p80["yhat_upper"].to_numpy(),
                           "yhat_lower_95": p95["yhat_lower"].to_numpy(), "yhat_upper_95": p95["yhat_upper"].to_numpy(),
-                          "season": day_features(rest)["season"].to_numpy(), "model": model.name,
+                          "season": OFFICIAL.features(rest)["season"].to_numpy(), "model": model.name,
                           "cutoff": cutoff})
     totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
               for s, fc in fcs.items()}
