@@ -41,14 +41,15 @@ from forecast.alert_rules import (  # noqa: F401 (LEVEL_ALIASES: re-exported, as
 )
 from forecast.briefing import en_amount, zh_amount
 from forecast.errors import ChunyunError, InvalidInput, Unprocessable
+from forecast.limits import MAX_REQUEST_DAYS
+from forecast.models.base import LEVEL_Z
 
 COLUMNS = ["date", "unique_id", "region", "metric", "rule", "level", "yhat", "yhat_lower", "yhat_upper",
            "threshold", "probability", "message_zh", "message_en"]
-MAX_DAYS = 400
+MAX_DAYS = MAX_REQUEST_DAYS
 DEFAULT_DAYS = 40  # the window length when a first day is given without a number of days
 
-Z80 = 1.2815515655446004  # standard normal quantile of 0.90: the 80 % interval's upper bound
-Z95 = 1.959963984540054  # ... of 0.975: the 95 % interval's upper bound
+Z80, Z95 = LEVEL_Z[80], LEVEL_Z[95]  # the 80 % and 95 % intervals' upper bounds (standard normal)
 
 
 def at_least(frame: pd.DataFrame, level: str | None) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from forecast.limits import MAX_REQUEST_DAYS
+
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 CSV = "text/csv"
@@ -9,7 +11,7 @@ TEXT = "text/plain"
 HTML = "text/html"
 PARQUET = "application/vnd.apache.parquet"
 
-MAX_RANGE_DAYS = 400
+MAX_RANGE_DAYS = MAX_REQUEST_DAYS
 
 
 def nullable(schema: dict) -> dict:

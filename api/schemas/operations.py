@@ -46,7 +46,7 @@ PROBLEM_TEXT = {
     409: "A retraining job is already running, or the load cannot be retracted (see `detail`).",
     413: "The body is larger than CHUNYUN_MAX_BODY_BYTES.",
     415: "The body's Content-Type is not accepted.",
-    422: "Well-formed input that cannot be acted on (e.g. a range over 400 days, or no valid row).",
+    422: f"Well-formed input that cannot be acted on (e.g. a range over {MAX_RANGE_DAYS} days, or no valid row).",
     503: "No trained run is loaded yet.",
 }
 
