@@ -38,6 +38,7 @@ import pandas as pd
 
 from forecast import calendar, provenance, reference
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
+from forecast.limits import MAX_FORECAST_DAYS
 from forecast.models import BASELINE, Forecaster, make
 from forecast.models.base import LEVEL_Z, simulate_paths
 from forecast.models.features import OFFICIAL
@@ -55,7 +56,7 @@ DAILY_MODEL_BY_METRIC: dict[str, str] = {}
 NOWCAST_SHRINK_DAYS = 7.0
 N_PATHS = 2000
 PATH_SEED = 20250129
-MAX_RANGE_DAYS = 800
+MAX_RANGE_DAYS = MAX_FORECAST_DAYS
 
 
 def daily_model_for(unique_id: str) -> str:
