@@ -10,7 +10,7 @@ answers are problem+json and whose client sockets time out). Measured with bench
 ``gthread`` with 8 threads x 5 workers lost the polls that found every thread of their worker
 held, ``gevent`` answered every poll in milliseconds, since a stalled connection holds a greenlet,
 not a worker. A request still runs on one greenlet from start to end: the app's work per request
-is bounded (the ingest limits in forecast/ingest.py), so no request holds its worker for long.
+is bounded (the ingest limits in forecast/ingest/limits.py), so no request holds its worker for long.
 Stalled clients are cut off: a socket that stays silent for ``api.server.CLIENT_TIMEOUT`` (20)
 seconds is closed (a body that stops arriving is answered 408); ``worker_connections`` bounds how
 many a worker holds.

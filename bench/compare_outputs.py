@@ -25,10 +25,11 @@ version stamp) from the committed sample and the reference: every table and figu
 ``forecast.plots``, fed stand-in forecasts and backtest scores built deterministically from the
 sample (nothing is fitted). Every file is compared byte for byte.
 
-``runs``: ``forecasts.parquet`` and ``backtest.parquet`` read back and compared with
-``DataFrame.equals``; the raw bytes of ``summaries.json``, ``scorecard.json`` and every
+``runs``: ``forecasts.parquet``, ``backtest.parquet`` and the stations' two read back and compared with
+``DataFrame.equals``; the raw bytes of ``summaries.json``, ``scorecard.json`` (each run's own id,
+the directory name, read as one placeholder) and every
 ``models/*.json`` (the same file names on both sides); ``manifest.json`` as JSON without the keys
-that name the run (``run_id``, ``created_at``). A file absent on both sides is skipped; absent on one
+that name or time the run (``run_id``, ``created_at``, ``train_seconds``, the stations' ``seconds``). A file absent on both sides is skipped; absent on one
 side is a difference.
 
 Prints one line per comparison and a verdict; exit status 0 when everything is identical, 1 on a
@@ -50,9 +51,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FILES = ("history.csv.gz", "calibration.csv")
-RUN_TABLES = ("forecasts.parquet", "backtest.parquet")
+RUN_TABLES = ("forecasts.parquet", "backtest.parquet", "stations/forecasts.parquet", "stations/backtest.parquet")
 RUN_JSON = ("summaries.json", "scorecard.json")
-MANIFEST_VOLATILE = ("run_id", "created_at")
+MANIFEST_VOLATILE = ("run_id", "created_at", "train_seconds")  # and stations.<region>.seconds
 
 WRITE_SAMPLE = """
 import sys
@@ -267,6 +268,12 @@ def compare_sample(rev: str, seed: int, data_dir: Path | None, own_data: bool, k
 
 
 def compare_plots(rev: str, keep: bool) -> int:
+    return compare_child_files(rev, keep, DRAW_PLOTS, "drawing the tables and figures")
+
+
+def compare_child_files(rev: str, keep: bool, code: str, doing: str, *args: str) -> int:
+    """Run ``code`` (with ``args``) on the code of ``rev`` and on the working tree, each writing files
+    into its own folder; compare every file byte for byte."""
     tmp = Path(tempfile.mkdtemp(prefix="chunyun-compare-"))
     try:
         old = tmp / "rev"
@@ -275,8 +282,8 @@ def compare_plots(rev: str, keep: bool) -> int:
         for label, checkout in (("rev", old), ("worktree", ROOT)):
             out = tmp / f"out-{label}"
             out.mkdir()
-            print(f"drawing the tables and figures with {label} ({checkout}) ...", file=sys.stderr)
-            _run_child(DRAW_PLOTS, checkout, ROOT / "data", out, tmp / f"var-{label}")
+            print(f"{doing} with {label} ({checkout}) ...", file=sys.stderr)
+            _run_child(code, checkout, ROOT / "data", out, tmp / f"var-{label}", *args)
             outs[label] = out
         print(f"revision {rev} = {sha[:12]}; working tree {ROOT}")
         names = sorted({p.name for p in outs["rev"].iterdir()} | {p.name for p in outs["worktree"].iterdir()})
@@ -329,7 +336,8 @@ def _bytes_result(a: Path, b: Path, name: str) -> tuple[str, bool, str] | None:
         return None
     if not (fa.exists() and fb.exists()):
         return name, False, f"only in {a if fa.exists() else b}"
-    raw_a, raw_b = fa.read_bytes(), fb.read_bytes()
+    # a run names itself (``run_id``) inside its files: each side's own id stands as one placeholder
+    raw_a, raw_b = (f.read_bytes().replace(d.name.encode(), b"<run_id>") for f, d in ((fa, a), (fb, b)))
     return name, raw_a == raw_b, _first_difference(raw_a, raw_b)
 
 
@@ -341,6 +349,9 @@ def _manifest_result(a: Path, b: Path) -> tuple[str, bool, str] | None:
     for m in (ma, mb):
         for key in MANIFEST_VOLATILE:
             m.pop(key, None)
+        for region in (m.get("stations") or {}).values():  # timings, not outputs
+            if isinstance(region, dict):
+                region.pop("seconds", None)
     keys = sorted(k for k in set(ma) | set(mb) if ma.get(k) != mb.get(k))
     return (f"manifest.json (without {', '.join(MANIFEST_VOLATILE)})", not keys,
             f"differs in {', '.join(keys)}" if keys else "")
@@ -384,14 +395,19 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("run_a", type=Path)
     r.add_argument("run_b", type=Path)
     args = parser.parse_args(argv)
+    if args.what == "sample":
+        return guarded("compare_outputs", compare_sample, args.rev, args.seed, args.data_dir, args.own_data, args.keep)
+    if args.what == "plots":
+        return guarded("compare_outputs", compare_plots, args.rev, args.keep)
+    return guarded("compare_outputs", compare_runs, args.run_a, args.run_b)
+
+
+def guarded(tool: str, compare, *args) -> int:
+    """``compare(*args)``'s exit status; a :class:`Failure` is reported as not compared (status 2)."""
     try:
-        if args.what == "sample":
-            return compare_sample(args.rev, args.seed, args.data_dir, args.own_data, args.keep)
-        if args.what == "plots":
-            return compare_plots(args.rev, args.keep)
-        return compare_runs(args.run_a, args.run_b)
+        return compare(*args)
     except Failure as exc:
-        print(f"compare_outputs: error: {exc}", file=sys.stderr)
+        print(f"{tool}: error: {exc}", file=sys.stderr)
         print("VERDICT: NOT COMPARED", file=sys.stderr)
         return 2
 

@@ -19,7 +19,7 @@ the forecast's median and its 80 % and 95 % bounds (:func:`exceedance_probabilit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -29,35 +29,27 @@ import pandas as pd
 import yaml
 
 from forecast import registry, settings
+from forecast.alert_rules import (  # noqa: F401 (LEVEL_ALIASES: re-exported, as before)
+    LEVEL_ALIASES,
+    LEVEL_ZH,
+    LEVELS,
+    RULES,
+    SeriesRules,
+    Thresholds,
+    level_rank,
+    parse_level,
+)
 from forecast.briefing import en_amount, zh_amount
 from forecast.errors import ChunyunError, InvalidInput, Unprocessable
+from forecast.limits import MAX_REQUEST_DAYS
+from forecast.models.base import LEVEL_Z
 
-LEVELS: tuple[str, ...] = ("blue", "yellow", "orange", "red")
-LEVEL_ZH = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
-LEVEL_ALIASES = {**{lv: lv for lv in LEVELS}, **{zh: lv for lv, zh in LEVEL_ZH.items()},
-                 **{zh[0]: lv for lv, zh in LEVEL_ZH.items()}}
-RULES: tuple[str, ...] = ("level", "p90", "top3", "jump")
 COLUMNS = ["date", "unique_id", "region", "metric", "rule", "level", "yhat", "yhat_lower", "yhat_upper",
            "threshold", "probability", "message_zh", "message_en"]
-MAX_DAYS = 400
+MAX_DAYS = MAX_REQUEST_DAYS
 DEFAULT_DAYS = 40  # the window length when a first day is given without a number of days
 
-Z80 = 1.2815515655446004  # standard normal quantile of 0.90: the 80 % interval's upper bound
-Z95 = 1.959963984540054  # ... of 0.975: the 95 % interval's upper bound
-
-
-def parse_level(name: str | None) -> str | None:
-    """``red``/``红``/``红色`` → ``red``; None stays None."""
-    if name is None:
-        return None
-    key = str(name).strip().lower()
-    if key not in LEVEL_ALIASES:
-        raise InvalidInput(f"unknown alert level {name!r}", hint=f"use one of {', '.join(LEVELS)} (or 蓝/黄/橙/红)")
-    return LEVEL_ALIASES[key]
-
-
-def level_rank(level: str) -> int:
-    return LEVELS.index(level)
+Z80, Z95 = LEVEL_Z[80], LEVEL_Z[95]  # the 80 % and 95 % intervals' upper bounds (standard normal)
 
 
 def at_least(frame: pd.DataFrame, level: str | None) -> pd.DataFrame:
@@ -75,84 +67,7 @@ def check_days(days) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# thresholds
-
-@dataclass(frozen=True)
-class SeriesRules:
-    absolute: dict[str, float] = field(default_factory=dict)  # level -> threshold, ascending
-    p90: dict | None = None  # {level, quantile}
-    top: dict | None = None  # {level, n}
-    jump: dict | None = None  # {level, pct}
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    defaults: SeriesRules
-    series: dict[str, SeriesRules]
-    source: str = "<dict>"
-    # hashable and equal for equal file contents as loaded: ``(path, mtime_ns)`` from
-    # load_thresholds (None when built from a dict); a cache key, unlike id() which can be reused
-    version: tuple[str, int] | None = field(default=None, compare=False)
-
-    def for_series(self, unique_id: str) -> SeriesRules:
-        return self.series.get(unique_id, self.defaults)
-
-    @classmethod
-    def from_dict(cls, doc: dict, source: str = "<dict>") -> Thresholds:
-        where = f"alert thresholds {source}"
-        if not isinstance(doc, dict):
-            raise Unprocessable(f"{where} is not a mapping", hint="see the comments at the top of data/alerts.yaml")
-        defaults = _rules(doc.get("defaults") or {}, SeriesRules(), f"{where}: defaults")
-        series = {}
-        for uid, spec in (doc.get("series") or {}).items():
-            try:
-                region, metric = registry.parse_uid(uid)
-            except ChunyunError as err:
-                raise Unprocessable(f"{where}: {err.detail}", hint=err.hint) from None
-            series[f"{region}/{metric}"] = _rules(spec or {}, defaults, f"{where}: {uid}")
-        return cls(defaults, series, source)
-
-
-def _rules(spec: dict, base: SeriesRules, where: str) -> SeriesRules:
-    if not isinstance(spec, dict):
-        raise Unprocessable(f"{where} is not a mapping", hint="give `absolute:` and/or `relative:`")
-    unknown = set(spec) - {"absolute", "relative"}
-    if unknown:
-        raise Unprocessable(f"{where}: unknown keys {sorted(unknown)}", hint="use `absolute:` and `relative:`")
-    absolute = dict(base.absolute)
-    if "absolute" in spec:
-        absolute = {}
-        for level, value in (spec["absolute"] or {}).items():
-            if level not in LEVELS:
-                raise Unprocessable(f"{where}: unknown level {level!r}", hint=f"levels are {', '.join(LEVELS)}")
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                raise Unprocessable(f"{where}: {level} threshold {value!r} is not a positive number",
-                                    hint="thresholds are daily counts in base units (persons or vehicles)")
-            absolute[level] = float(value)
-        ordered = [absolute[lv] for lv in LEVELS if lv in absolute]
-        if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
-            raise Unprocessable(f"{where}: thresholds must rise from blue to red", hint=f"got {absolute}")
-    relative = spec.get("relative") or {}
-    unknown = set(relative) - {"p90", "top", "jump"}
-    if unknown:
-        raise Unprocessable(f"{where}: unknown relative rules {sorted(unknown)}", hint="use p90, top and jump")
-    out = {"p90": base.p90, "top": base.top, "jump": base.jump}
-    for name, (key, check) in {"p90": ("quantile", lambda v: 0 < v < 1), "top": ("n", lambda v: v >= 1),
-                               "jump": ("pct", lambda v: v > 0)}.items():
-        if name not in relative:
-            continue
-        rule = relative[name]
-        if rule in (None, False):
-            out[name] = None
-            continue
-        level = rule.get("level") if isinstance(rule, dict) else None
-        value = rule.get(key) if isinstance(rule, dict) else None
-        if level not in LEVELS or isinstance(value, bool) or not isinstance(value, int | float) or not check(value):
-            raise Unprocessable(f"{where}: relative rule {name} needs level (one of {', '.join(LEVELS)}) and a valid {key}",
-                                hint=f"got {rule!r}")
-        out[name] = {"level": level, key: value}
-    return SeriesRules(absolute, out["p90"], out["top"], out["jump"])
-
+# thresholds: the file (what its rules mean is forecast.alert_rules)
 
 def default_path() -> Path:
     return Path(settings.load()["data_dir"]) / "alerts.yaml"
@@ -308,6 +223,48 @@ def _messages(row: dict, extra: dict, names: dict) -> tuple[str, str]:
             f"{en_head}{en}; probability of exceeding it about {p}%.")
 
 
+@dataclass
+class _Series:
+    """One series' forecast rows around the asked days, sorted by day (see :func:`_normalise`)."""
+
+    uid: str
+    region: str
+    metric: str
+    ds: np.ndarray
+    yhat: np.ndarray
+    lo80: np.ndarray
+    hi80: np.ndarray
+    lo95: np.ndarray
+    hi95: np.ndarray
+
+
+@dataclass
+class _Hit:
+    """What one rule flags in one series: the days (``mask``), its level, the threshold per day."""
+
+    mask: np.ndarray
+    rule: str
+    level: str
+    threshold: np.ndarray
+    extra: dict  # what the rule's message quotes: quantile, n or pct
+
+
+@dataclass
+class _Flagged:
+    """A hit kept for the answer: the positions of its days and, for a jump, the rise in %."""
+
+    series: _Series
+    hit: _Hit
+    idx: np.ndarray
+    rise: np.ndarray
+
+    def at_days(self) -> tuple[np.ndarray, ...]:
+        """The forecast, its 80 % and 95 % bounds and the threshold on the flagged days, in the
+        order :func:`exceedance_probability` takes them."""
+        s, i = self.series, self.idx
+        return s.yhat[i], s.lo80[i], s.hi80[i], s.lo95[i], s.hi95[i], self.hit.threshold[i]
+
+
 def compute_alerts(forecasts_frame: pd.DataFrame, start, days: int, region: str | None = None,
                    min_level: str | None = None, thresholds: Thresholds | None = None) -> pd.DataFrame:
     """Alerts for the days ``start .. start + days - 1``, one row per series, day and rule.
@@ -327,76 +284,110 @@ def compute_alerts(forecasts_frame: pd.DataFrame, start, days: int, region: str 
     thresholds = thresholds or load_thresholds()
 
     seasons = _season_windows(start, end)
+    series = _series_around(forecasts_frame, start, days, region)
+    names = {name: (r.zh, r.en) for name, r in registry.regions().items()}
+    flagged: list[_Flagged] = []
+    for s in series:
+        in_window = (s.ds >= start.to_datetime64()) & (s.ds <= end.to_datetime64())
+        if not in_window.any():
+            continue
+        flagged += _kept(s, _hits(s, thresholds.for_series(s.uid), seasons, in_window), min_level)
+    return _alerts_frame(_records(flagged, names))
+
+
+def _series_around(forecasts_frame: pd.DataFrame, start: pd.Timestamp, days: int,
+                   region: str | None) -> list[_Series]:
+    """The series (of ``region``) the registry knows, each with its rows in :func:`context_window`."""
     lo, hi = context_window(start, days)
     ds_all = pd.to_datetime(forecasts_frame["ds"])
     keep = ((ds_all >= lo) & (ds_all <= hi)).to_numpy()
     if region:
         keep &= forecasts_frame["unique_id"].astype(str).str.startswith(f"{region}/").to_numpy()
     fc = _normalise(forecasts_frame[keep])
-    names = {name: (r.zh, r.en) for name, r in registry.regions().items()}
-    pending: list[tuple] = []
+    out = []
     for uid, g in fc.groupby("unique_id", sort=True):
         try:
             registry.parse_uid(uid)
         except ChunyunError:
             continue  # a series the registry no longer knows: nothing to name it by
         g = g.sort_values("ds")
-        ds = g["ds"].to_numpy()
-        yh, lo80, hi80, lo95, hi95 = (g[c].to_numpy() for c in ("yhat", "lo80", "hi80", "lo95", "hi95"))
-        in_window = (ds >= start.to_datetime64()) & (ds <= end.to_datetime64())
-        if not in_window.any():
-            continue
-        rules = thresholds.for_series(uid)
-        hits: list[tuple[np.ndarray, str, str, np.ndarray, dict]] = []  # (mask, rule, level, threshold, extra)
-        if rules.absolute:
-            ordered = [(lv, rules.absolute[lv]) for lv in LEVELS if lv in rules.absolute]
-            for i, (lv, t) in enumerate(ordered):
-                reached = yh >= t
-                if i + 1 < len(ordered):
-                    reached &= yh < ordered[i + 1][1]
-                hits.append((in_window & reached, "level", lv, np.full(len(g), t), {}))
-        for _year, cs, ce in seasons:
-            in_season = (ds >= cs.to_datetime64()) & (ds <= ce.to_datetime64())
-            if not (in_season & in_window).any():
-                continue
-            season_vals = yh[in_season]
-            if rules.p90:
-                q = float(np.quantile(season_vals, rules.p90["quantile"]))
-                hits.append((in_window & in_season & (yh > q), "p90", rules.p90["level"], np.full(len(g), q),
-                             {"quantile": rules.p90["quantile"]}))
-            if rules.top and len(season_vals) > rules.top["n"]:
-                n = int(rules.top["n"])
-                cut = float(np.sort(season_vals)[::-1][n])  # the (n+1)-th highest day
-                hits.append((in_window & in_season & (yh > cut), "top3", rules.top["level"], np.full(len(g), cut), {"n": n}))
-            if rules.jump:
-                prev = np.r_[np.nan, yh[:-1]]
-                gap = np.r_[np.nan, np.diff(ds).astype("timedelta64[D]").astype(float)]
-                t = prev * (1 + rules.jump["pct"] / 100)
-                with np.errstate(invalid="ignore"):
-                    jumped = (gap == 1) & (prev > 0) & (yh > t)
-                hits.append((in_window & in_season & jumped, "jump", rules.jump["level"], t, {"pct": rules.jump["pct"]}))
         region_name, metric = uid.split("/")
-        for mask, rule, level, thr, extra in hits:
-            idx = np.flatnonzero(mask)
-            if not len(idx) or (min_level and level_rank(level) < level_rank(min_level)):
-                continue
-            rise = 100 * (yh[idx] / yh[idx - 1] - 1) if rule == "jump" else np.full(len(idx), np.nan)
-            pending.append((idx, uid, region_name, metric, rule, level, ds, yh, lo80, hi80, lo95, hi95, thr, rise, extra))
+        out.append(_Series(uid, region_name, metric, g["ds"].to_numpy(),
+                           *(g[c].to_numpy() for c in ("yhat", "lo80", "hi80", "lo95", "hi95"))))
+    return out
+
+
+def _hits(s: _Series, rules: SeriesRules, seasons: list, in_window: np.ndarray) -> list[_Hit]:
+    """Every rule's days in ``s``: the absolute levels, then per season p90, top3 and jump."""
+    hits = []
+    ordered = [(lv, rules.absolute[lv]) for lv in LEVELS if lv in rules.absolute]
+    for i, (lv, t) in enumerate(ordered):
+        reached = s.yhat >= t
+        if i + 1 < len(ordered):
+            reached &= s.yhat < ordered[i + 1][1]
+        hits.append(_Hit(in_window & reached, "level", lv, np.full(len(s.yhat), t), {}))
+    for _year, cs, ce in seasons:
+        in_season = (s.ds >= cs.to_datetime64()) & (s.ds <= ce.to_datetime64())
+        if (in_season & in_window).any():
+            hits += _season_hits(s, rules, in_window & in_season, s.yhat[in_season])
+    return hits
+
+
+def _season_hits(s: _Series, rules: SeriesRules, where: np.ndarray, season_vals: np.ndarray) -> list[_Hit]:
+    """The relative rules on the days ``where`` (asked and in one season), against that season's forecasts."""
+    yh, hits = s.yhat, []
+    if rules.p90:
+        q = float(np.quantile(season_vals, rules.p90["quantile"]))
+        hits.append(_Hit(where & (yh > q), "p90", rules.p90["level"], np.full(len(yh), q),
+                         {"quantile": rules.p90["quantile"]}))
+    if rules.top and len(season_vals) > rules.top["n"]:
+        n = int(rules.top["n"])
+        cut = float(np.sort(season_vals)[::-1][n])  # the (n+1)-th highest day
+        hits.append(_Hit(where & (yh > cut), "top3", rules.top["level"], np.full(len(yh), cut), {"n": n}))
+    if rules.jump:
+        prev = np.r_[np.nan, yh[:-1]]
+        gap = np.r_[np.nan, np.diff(s.ds).astype("timedelta64[D]").astype(float)]
+        t = prev * (1 + rules.jump["pct"] / 100)
+        with np.errstate(invalid="ignore"):
+            jumped = (gap == 1) & (prev > 0) & (yh > t)
+        hits.append(_Hit(where & jumped, "jump", rules.jump["level"], t, {"pct": rules.jump["pct"]}))
+    return hits
+
+
+def _kept(s: _Series, hits: list[_Hit], min_level: str | None) -> list[_Flagged]:
+    """The hits that flag a day, at ``min_level`` or above."""
+    out = []
+    for hit in hits:
+        idx = np.flatnonzero(hit.mask)
+        if not len(idx) or (min_level and level_rank(hit.level) < level_rank(min_level)):
+            continue
+        rise = 100 * (s.yhat[idx] / s.yhat[idx - 1] - 1) if hit.rule == "jump" else np.full(len(idx), np.nan)
+        out.append(_Flagged(s, hit, idx, rise))
+    return out
+
+
+def _records(flagged: list[_Flagged], names: dict) -> list[dict]:
+    """One record per flagged day, with its probability (one call for every alert) and messages."""
+    if not flagged:
+        return []
+    prob = exceedance_probability(*(np.concatenate(parts) for parts in zip(*(f.at_days() for f in flagged),
+                                                                           strict=True)))
     records: list[dict] = []
-    if pending:
-        # one probability call for every alert
-        cat = [np.concatenate([p[k][p[0]] for p in pending]) for k in (7, 8, 9, 10, 11, 12)]
-        prob = exceedance_probability(*cat)
-        k = 0
-        for idx, uid, region_name, metric, rule, level, ds, yh, lo80, hi80, _lo95, _hi95, thr, rise, extra in pending:
-            days_ = ds[idx].astype("datetime64[D]").tolist()  # datetime.date: cheap to format
-            for j, i in enumerate(idx):
-                rec = {"date": days_[j], "unique_id": uid, "region": region_name, "metric": metric,
-                       "rule": rule, "level": level, "yhat": float(yh[i]), "yhat_lower": float(lo80[i]),
-                       "yhat_upper": float(hi80[i]), "threshold": float(thr[i]), "probability": float(prob[k])}
-                rec["message_zh"], rec["message_en"] = _messages(rec, {**extra, "rise": rise[j]}, names)
-                records.append(rec)
-                k += 1
+    for f in flagged:
+        s, hit = f.series, f.hit
+        days_ = s.ds[f.idx].astype("datetime64[D]").tolist()  # datetime.date: cheap to format
+        for j, i in enumerate(f.idx):
+            rec = {"date": days_[j], "unique_id": s.uid, "region": s.region, "metric": s.metric,
+                   "rule": hit.rule, "level": hit.level, "yhat": float(s.yhat[i]), "yhat_lower": float(s.lo80[i]),
+                   "yhat_upper": float(s.hi80[i]), "threshold": float(hit.threshold[i]),
+                   "probability": float(prob[len(records)])}
+            rec["message_zh"], rec["message_en"] = _messages(rec, {**hit.extra, "rise": f.rise[j]}, names)
+            records.append(rec)
+    return records
+
+
+def _alerts_frame(records: list[dict]) -> pd.DataFrame:
+    """The records as the :data:`COLUMNS` frame, sorted by date, series, level (highest first), rule."""
     out = pd.DataFrame.from_records(records, columns=COLUMNS)
     out["date"] = pd.to_datetime(out["date"])
     if out.empty:

@@ -34,16 +34,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, metrics, provenance, settings
+from forecast import calendar, metrics, provenance, reference, settings
 from forecast.engine import daily_model_for, season_forecast
 from forecast.models import BASELINE, make
-from forecast.models.features import COVID_SEASONS
 from forecast.season_totals import forecast_total
 
 log = logging.getLogger(__name__)
 
-NORMAL_SEASONS = (2016, 2017, 2018, 2019, 2023, 2024, 2025)
-ALL_SEASONS = (2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025)
+ALL_SEASONS = tuple(range(2016, 2026))
+NORMAL_SEASONS = tuple(s for s in ALL_SEASONS if s not in calendar.COVID_SEASONS)
 DAILY_MODELS = ("prophet", "sm_regression", "hybrid")
 NOWCAST_DAYS = (10, 20, 30)
 CACHE_VERSION = 1
@@ -79,15 +78,14 @@ def run_task(history: pd.DataFrame, unique_id: str, season: int, models=DAILY_MO
              nowcast_days=NOWCAST_DAYS, baseline: bool = True) -> pd.DataFrame:
     """One series and one season: the backtest rows of every model."""
     s = calendar.season(season)
-    start = pd.Timestamp(s.chunyun_start)
-    cutoff = start - pd.Timedelta(days=1)
+    start, cutoff = pd.Timestamp(s.chunyun_start), pd.Timestamp(s.eve)
     h = history[["ds", "y"]].copy()
     h["ds"] = pd.to_datetime(h["ds"])
-    window = pd.date_range(s.chunyun_start, s.chunyun_end)
+    window = s.days
     actual = h.set_index("ds")["y"].reindex(window)
     past = h[h["ds"] <= cutoff]
     cols: dict = {}
-    total = forecast_total(past, season, cutoff, unique_id=unique_id)
+    total = forecast_total(past, season, cutoff, published=reference.published_totals(unique_id))
     chosen = daily_model_for(unique_id)
     fitted = {}
     for name in dict.fromkeys([*models, chosen]):
@@ -121,23 +119,23 @@ def _task(args):
 
 def official_metrics(forecasts: pd.DataFrame) -> pd.DataFrame:
     """Season-total error of the official forecast where the reference has one."""
-    try:
-        from forecast import reference
-    except ImportError:  # pragma: no cover
-        return pd.DataFrame(columns=metrics.TIDY)
-    rows = []
-    for (uid, season), g in forecasts.groupby(["unique_id", "season"]):
+    return metrics.official_errors(forecasts, official_totals(forecasts[["unique_id", "season"]].drop_duplicates()))
+
+
+def official_totals(keys: pd.DataFrame) -> dict:
+    """``{(unique_id, season): total}``: the latest official season-ahead forecast (status ``ok``) of
+    each series-season of ``keys`` that the reference has."""
+    out = {}
+    for uid, season in keys.itertuples(index=False):
         region, metric = uid.split("/")
         try:
             ref = reference.load_reference(region=region, season=int(season), kind="forecast", metric=metric)
         except Exception:  # noqa: BLE001 - no reference or unknown scope
             continue
         ref = ref[(ref["measure"] == "total") & (ref["status"] == "ok")]
-        if ref.empty:
-            continue
-        value = float(ref.sort_values("published")["value"].iloc[-1])
-        rows.append((uid, int(season), "official", "total_error_pct", (value / g["y"].sum() - 1) * 100))
-    return pd.DataFrame(rows, columns=metrics.TIDY)
+        if not ref.empty:
+            out[(uid, int(season))] = float(ref.sort_values("published")["value"].iloc[-1])
+    return out
 
 
 def backtest(history: pd.DataFrame, unique_ids=None, seasons=ALL_SEASONS, models=DAILY_MODELS,
@@ -201,33 +199,20 @@ def _progress(enabled: bool, done: int, total: int, uid: str, season: int, secs:
 # ------------------------------------------------------------------------------------------------
 # aggregation and report
 
-ABS_METRICS = {"total_error_pct", "peak_value_error_pct"}
-
-
 def aggregate(scored: pd.DataFrame, seasons=NORMAL_SEASONS) -> pd.DataFrame:
-    """Mean over ``seasons`` per series, model and metric (absolute values for signed errors)."""
-    sub = scored[scored["season"].isin(seasons)].copy()
-    sub.loc[sub["metric"].isin(ABS_METRICS), "value"] = sub.loc[sub["metric"].isin(ABS_METRICS), "value"].abs()
-    return sub.groupby(["unique_id", "model", "metric"], as_index=False)["value"].mean()
+    """:func:`forecast.metrics.aggregate` over the normal seasons by default."""
+    return metrics.aggregate(scored, seasons)
 
 
 def wins(scored: pd.DataFrame, model: str = "chosen", baseline: str = BASELINE, metric: str = "mape",
          seasons=NORMAL_SEASONS) -> pd.DataFrame:
-    """Per series: in how many seasons ``model`` beat ``baseline`` on ``metric``."""
-    sub = scored[(scored["metric"] == metric) & scored["season"].isin(seasons) & scored["model"].isin([model, baseline])]
-    wide = sub.pivot_table(index=["unique_id", "season"], columns="model", values="value").dropna()
-    if wide.empty:
-        return pd.DataFrame(columns=["unique_id", "wins", "seasons"])
-    wide["win"] = wide[model] < wide[baseline]
-    return wide.groupby("unique_id")["win"].agg(wins="sum", seasons="count").reset_index()
+    """:func:`forecast.metrics.wins` of the chosen model against the baseline, normal seasons by default."""
+    return metrics.wins(scored, model, baseline, metric, seasons)
 
 
 def coverage(forecasts: pd.DataFrame, model: str = "chosen", level: int = 80, seasons=NORMAL_SEASONS) -> float:
-    """Share (percent) of all backtest days inside the model's interval."""
-    f = forecasts[forecasts["season"].isin(seasons)]
-    lo, hi = f[f"{model}-lo-{level}"], f[f"{model}-hi-{level}"]
-    ok = lo.notna() & hi.notna()
-    return float(((f.loc[ok, "y"] >= lo[ok]) & (f.loc[ok, "y"] <= hi[ok])).mean() * 100)
+    """:func:`forecast.metrics.coverage` of the chosen model, normal seasons by default."""
+    return metrics.coverage(forecasts, model, level, seasons)
 
 
 def _table(df: pd.DataFrame, index: list[str], columns: str = "metric") -> str:
@@ -267,7 +252,7 @@ def markdown_report(scored: pd.DataFrame) -> str:
             official.set_index(["unique_id", "season"]).index)]])
         out += ["### Season total error vs the official forecast (percent, signed)", "",
                 _table(both, ["unique_id", "season"], columns="model"), ""]
-    covid = scored[scored["season"].isin(COVID_SEASONS) & (scored["metric"].isin(["mape", "total_error_pct"]))
+    covid = scored[scored["season"].isin(calendar.COVID_SEASONS) & (scored["metric"].isin(["mape", "total_error_pct"]))
                    & scored["model"].isin(["chosen", BASELINE])]
     if len(covid):
         c = covid.copy()

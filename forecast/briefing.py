@@ -10,6 +10,8 @@ formatters (``zh_amount``, ``en_amount`` ...) are shared with ``forecast.alerts`
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from forecast import registry
@@ -138,7 +140,7 @@ def _window(season: int):
         s = calendar.season(int(season))
     except Exception:  # noqa: BLE001 - the window is decoration; a briefing without it is still right
         return None
-    return s.chunyun_start, s.chunyun_end, (s.chunyun_end - s.chunyun_start).days + 1
+    return s.chunyun_start, s.chunyun_end, s.length
 
 
 def _region_names(region: str) -> tuple[str, str, str, str]:
@@ -153,7 +155,7 @@ def _region_names(region: str) -> tuple[str, str, str, str]:
 
 def briefing(summary: dict, lang: str = "zh") -> str:
     """The briefing text for one region and season, in Chinese (``zh``) or English (``en``)."""
-    return _briefing_zh(summary) if lang == "zh" else _briefing_en(summary)
+    return _briefing(summary, _ZH if lang == "zh" else _EN)
 
 
 def peak_p(m: dict) -> float | None:
@@ -164,102 +166,105 @@ def peak_p(m: dict) -> float | None:
     return None
 
 
-def _briefing_zh(s: dict) -> str:
+@dataclass(frozen=True)
+class _Lang:
+    """One language of the briefing: its phrases (``str.format`` templates) and how it writes numbers."""
+
+    code: str
+    phrases: dict
+    amount: Callable  # (value, unit): a figure in a sentence
+    headline: Callable  # (value, unit): the round figure of a headline total or peak
+    bound: Callable  # (value, unit): an interval bound
+    mode_amount: Callable  # (value, unit, metric): a mode's total
+    date: Callable
+    title_index: int  # which of _region_names' titles and scopes
+    sep: str  # between sentences
+
+
+_ZH = _Lang("zh", {
+    "title": "【{title}{season}年春运客流预测】", "when": "预计今年春运期间（{start}至{end}，共{days}天）",
+    "when_bare": "预计今年春运期间", "head": "{when}，{scope}跨区域人员流动量将突破{total}",
+    "interval": "（80%区间{lo}至{hi}）", "growth": "，{growth}", "daily": "，日均{avg}",
+    "peak": "，{date}将出现客流峰值，约{peak}", "stop": "。", "mode": "{name}{total}", "mode_growth": "，{growth}",
+    "modes": "其中，{items}。", "mode_sep": "；", "hw": "{scope}高速公路出口车流量预计{total}", "hw_daily": "，日均{avg}",
+    "hw_peak": "，{date}将出现峰值，流量为{peak}", "hw_p": "（该日为峰值日的概率约{p}%）",
+    "none": "{when}，暂无可发布的预测指标。",
+}, amount=zh_amount, headline=zh_floor, bound=zh_amount, mode_amount=lambda v, u, _m: zh_amount(v, u),
+    date=zh_date, title_index=0, sep="")
+_EN = _Lang("en", {
+    "title": "{title}: Chunyun {season} travel forecast", "when": "During this year's Chunyun ({start} – {end}, {days} days)",
+    "when_bare": "During this year's Chunyun", "head": "{when}, cross-regional trips {scope} are forecast to reach {total}",
+    "interval": " (80% interval {lo} – {hi})", "growth": ", {growth}", "daily": ", a daily average of {avg}",
+    "peak": "; the peak is expected on {date} at about {peak}", "stop": ".", "mode": "{name} {total}",
+    "mode_growth": " ({growth})", "modes": "By mode: {items}.", "mode_sep": "; ",
+    "hw": "Highway exit traffic {scope} is forecast at {total}", "hw_daily": ", {avg} a day on average",
+    "hw_peak": ", peaking on {date} at {peak}", "hw_p": " (probability that this is the peak day: about {p}%)",
+    "none": "{when}, no forecast figures are available.",
+}, amount=en_amount, headline=en_amount, bound=lambda v, u: en_amount(v, u, ""),
+    mode_amount=lambda v, u, m: en_amount(v, u, EN_NOUN.get(m)), date=en_date, title_index=2, sep=" ")
+
+
+def _briefing(s: dict, lang: _Lang) -> str:
     metrics = s.get("metrics", {})
-    title, scope, _, _ = _region_names(s["region"])
+    names = _region_names(s["region"])
+    title, scope = names[lang.title_index], names[lang.title_index + 1]
     window = _window(s["season"])
-    lines = [f"【{title}{s['season']}年春运客流预测】"]
-    parts = []
-    when = (f"预计今年春运期间（{zh_date(window[0])}至{zh_date(window[1])}，共{window[2]}天）"
-            if window else "预计今年春运期间")
+    ph = lang.phrases
+    when = (ph["when"].format(start=lang.date(window[0]), end=lang.date(window[1]), days=window[2])
+            if window else ph["when_bare"])
+    parts = [p for p in (_headline(metrics, lang, when, scope), _modes(metrics, lang), _highway(metrics, lang, scope)) if p]
+    if not parts:
+        parts.append(ph["none"].format(when=when))
+    lines = [ph["title"].format(title=title, season=s["season"]), lang.sep.join(parts)]
+    lines += data_lines(s, lang.code)
+    return "\n".join(lines)
+
+
+def _headline(metrics: dict, lang: _Lang, when: str, scope: str) -> str | None:
     total = metrics.get(registry.TOTAL_METRIC)
-    if total:
-        head = f"{when}，{scope}跨区域人员流动量将突破{zh_floor(total['total'], total['unit'])}"
-        interval = (f"（80%区间{zh_amount(total.get('total_lower'), total['unit'])}至"
-                    f"{zh_amount(total.get('total_upper'), total['unit'])}）") if total.get("total_lower") is not None else ""
-        growth = pct(total.get("yoy_pct"), "zh")
-        head += interval + (f"，{growth}" if growth else "")
-        if total.get("daily_avg") is not None:
-            head += f"，日均{zh_amount(total['daily_avg'], total['unit'])}"
-        if total.get("peak_date"):
-            head += f"，{zh_date(total['peak_date'])}将出现客流峰值，约{zh_floor(total['peak_value'], total['unit'])}"
-        parts.append(head + "。")
-    modes = []
+    if not total:
+        return None
+    ph, unit = lang.phrases, total["unit"]
+    head = ph["head"].format(when=when, scope=scope, total=lang.headline(total["total"], unit))
+    if total.get("total_lower") is not None:
+        head += ph["interval"].format(lo=lang.bound(total.get("total_lower"), unit), hi=lang.bound(total.get("total_upper"), unit))
+    return head + _details(total, lang, "daily", "peak") + ph["stop"]
+
+
+def _modes(metrics: dict, lang: _Lang) -> str | None:
+    ph, items = lang.phrases, []
     for name in registry.MODES:
         m = metrics.get(name)
         if not m:
             continue
         meta = registry.METRICS[name]
-        growth = pct(m.get("yoy_pct"), "zh")
-        modes.append(f"{meta.zh}{zh_amount(m['total'], m['unit'])}" + (f"，{growth}" if growth else ""))
-    if modes:
-        parts.append("其中，" + "；".join(modes) + "。")
-    hw = metrics.get("highway_exit_vehicles")
-    if hw:
-        sentence = f"{scope}高速公路出口车流量预计{zh_amount(hw['total'], hw['unit'])}"
-        growth = pct(hw.get("yoy_pct"), "zh")
-        sentence += f"，{growth}" if growth else ""
-        if hw.get("daily_avg") is not None:
-            sentence += f"，日均{zh_amount(hw['daily_avg'], hw['unit'])}"
-        if hw.get("peak_date"):
-            sentence += f"，{zh_date(hw['peak_date'])}将出现峰值，流量为{zh_floor(hw['peak_value'], hw['unit'])}"
-            p = peak_p(hw)
-            if p is not None:
-                sentence += f"（该日为峰值日的概率约{round(100 * p)}%）"
-        parts.append(sentence + "。")
-    if not parts:
-        parts.append(f"{when}，暂无可发布的预测指标。")
-    lines.append("".join(parts))
-    lines += data_lines(s, "zh")
-    return "\n".join(lines)
+        growth = pct(m.get("yoy_pct"), lang.code)
+        items.append(ph["mode"].format(name=meta.zh if lang.code == "zh" else meta.en,
+                                       total=lang.mode_amount(m["total"], m["unit"], name))
+                     + (ph["mode_growth"].format(growth=growth) if growth else ""))
+    return ph["modes"].format(items=ph["mode_sep"].join(items)) if items else None
 
 
-def _briefing_en(s: dict) -> str:
-    metrics = s.get("metrics", {})
-    _, _, title, scope = _region_names(s["region"])
-    window = _window(s["season"])
-    lines = [f"{title}: Chunyun {s['season']} travel forecast"]
-    parts = []
-    when = (f"During this year's Chunyun ({en_date(window[0])} – {en_date(window[1])}, {window[2]} days)"
-            if window else "During this year's Chunyun")
-    total = metrics.get(registry.TOTAL_METRIC)
-    if total:
-        head = f"{when}, cross-regional trips {scope} are forecast to reach {en_amount(total['total'], total['unit'])}"
-        if total.get("total_lower") is not None:
-            head += (f" (80% interval {en_amount(total['total_lower'], total['unit'], '')}"
-                     f" – {en_amount(total['total_upper'], total['unit'], '')})")
-        growth = pct(total.get("yoy_pct"), "en")
-        head += f", {growth}" if growth else ""
-        if total.get("daily_avg") is not None:
-            head += f", a daily average of {en_amount(total['daily_avg'], total['unit'])}"
-        if total.get("peak_date"):
-            head += f"; the peak is expected on {en_date(total['peak_date'])} at about {en_amount(total['peak_value'], total['unit'])}"
-        parts.append(head + ".")
-    modes = []
-    for name in registry.MODES:
-        m = metrics.get(name)
-        if not m:
-            continue
-        meta = registry.METRICS[name]
-        growth = pct(m.get("yoy_pct"), "en")
-        modes.append(f"{meta.en} {en_amount(m['total'], m['unit'], EN_NOUN.get(name))}" + (f" ({growth})" if growth else ""))
-    if modes:
-        parts.append("By mode: " + "; ".join(modes) + ".")
+def _highway(metrics: dict, lang: _Lang, scope: str) -> str | None:
     hw = metrics.get("highway_exit_vehicles")
-    if hw:
-        sentence = f"Highway exit traffic {scope} is forecast at {en_amount(hw['total'], hw['unit'])}"
-        growth = pct(hw.get("yoy_pct"), "en")
-        sentence += f", {growth}" if growth else ""
-        if hw.get("daily_avg") is not None:
-            sentence += f", {en_amount(hw['daily_avg'], hw['unit'])} a day on average"
-        if hw.get("peak_date"):
-            sentence += f", peaking on {en_date(hw['peak_date'])} at {en_amount(hw['peak_value'], hw['unit'])}"
-            p = peak_p(hw)
-            if p is not None:
-                sentence += f" (probability that this is the peak day: about {round(100 * p)}%)"
-        parts.append(sentence + ".")
-    if not parts:
-        parts.append(f"{when}, no forecast figures are available.")
-    lines.append(" ".join(parts))
-    lines += data_lines(s, "en")
-    return "\n".join(lines)
+    if not hw:
+        return None
+    ph, unit = lang.phrases, hw["unit"]
+    sentence = ph["hw"].format(scope=scope, total=lang.amount(hw["total"], unit))
+    sentence += _details(hw, lang, "hw_daily", "hw_peak")
+    p = peak_p(hw) if hw.get("peak_date") else None
+    if p is not None:
+        sentence += ph["hw_p"].format(p=round(100 * p))
+    return sentence + ph["stop"]
+
+
+def _details(m: dict, lang: _Lang, daily: str, peak: str) -> str:
+    """The growth, daily average and peak that follow a total (phrases ``daily`` and ``peak``)."""
+    ph, unit = lang.phrases, m["unit"]
+    growth = pct(m.get("yoy_pct"), lang.code)
+    out = ph["growth"].format(growth=growth) if growth else ""
+    if m.get("daily_avg") is not None:
+        out += ph[daily].format(avg=lang.amount(m["daily_avg"], unit))
+    if m.get("peak_date"):
+        out += ph[peak].format(date=lang.date(m["peak_date"]), peak=lang.headline(m["peak_value"], unit))
+    return out

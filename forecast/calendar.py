@@ -46,6 +46,12 @@ CHUNYUN_DAYS_BEFORE = 15  # the window opens 15 days before 正月初一 ...
 CHUNYUN_DAYS_AFTER = 24  # ... and closes 24 days after it: 40 days in all
 TOLL_FREE_FIRST_SEASON = 2013  # free passage for small cars began with National Day 2012
 MAKEUP_SEARCH_DAYS = 14  # make-up workdays lie within this many days of the holiday block
+# Seasons shaped by epidemic controls, not by the calendar: no model learns calendar effects there,
+# no season total trend counts them, the sample draws them apart.
+COVID_SEASONS = (2020, 2021, 2022)
+# A season counts as complete (for its total, or as a template) when this share of its window's
+# days is there.
+COMPLETE_SHARE = 0.95
 
 _SPRING_FESTIVAL = chinese_calendar.Holiday.spring_festival.value
 
@@ -70,6 +76,21 @@ class Season:
     toll_free_end: date | None
     lantern_festival: date
     estimated: bool
+
+    @property
+    def eve(self) -> date:
+        """The day before the window opens: the last day a season-ahead forecast may see."""
+        return self.chunyun_start - timedelta(days=1)
+
+    @property
+    def days(self) -> pd.DatetimeIndex:
+        """The days of the Chunyun window, first to last."""
+        return pd.date_range(self.chunyun_start, self.chunyun_end, freq="D")
+
+    @property
+    def length(self) -> int:
+        """How many days the window has (40, or 41 in 2015)."""
+        return (self.chunyun_end - self.chunyun_start).days + 1
 
     def to_dict(self) -> dict:
         """The fields with ISO date strings (``makeup_workdays`` as a list); what the CLI prints."""

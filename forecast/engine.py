@@ -39,11 +39,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, intervals, provenance
+from forecast import calendar, intervals, provenance, reference
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
+from forecast.limits import MAX_FORECAST_DAYS
 from forecast.models import BASELINE, Forecaster, make
 from forecast.models.base import LEVEL_Z, simulate_paths
-from forecast.models.features import day_features
+from forecast.models.features import OFFICIAL
 from forecast.registry import METRICS, MODES, TOTAL_METRIC, parse_uid, resolve_region
 from forecast.season_totals import TotalForecast, forecast_total, history_totals
 from forecast.summary import metric_summary
@@ -60,7 +61,7 @@ DAILY_MODEL_BY_METRIC: dict[str, str] = {}
 NOWCAST_SHRINK_DAYS = 7.0
 N_PATHS = 2000
 PATH_SEED = 20250129
-MAX_RANGE_DAYS = 800
+MAX_RANGE_DAYS = MAX_FORECAST_DAYS
 
 
 def daily_model_for(unique_id: str) -> str:
@@ -193,7 +194,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     else:
         daily = make(name).fit(past)
     shape = np.maximum(daily.predict(window)["yhat"].to_numpy(dtype=float), 1e-9)
-    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, unique_id=unique_id)
+    tf: TotalForecast = total if total is not None else forecast_total(past, season, fcut, published=reference.published_totals(unique_id))
     yhat = shape / shape.sum() * tf.total
     level_sd = tf.log_sd
     # nowcast with actuals in the window up to the information date
@@ -217,7 +218,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     bounds = intervals.total_bounds(yhat, observed, level_sd, sigma, phi)
     hist_to_info = h[h["ds"] <= info]
     record = float(hist_to_info[hist_to_info["ds"] < window[0]]["y"].max()) if len(hist_to_info) else float("nan")
-    totals = history_totals(h, min(info, data_end), unique_id)
+    totals = history_totals(h, min(info, data_end), reference.published_totals(unique_id))
     prev = float(totals[season - 1]) if (season - 1) in totals.index else None
     return SeasonForecast(unique_id, int(season), fcut, used_as_of, name, total_model_name, frame, total, bounds,
                           float(level_sd), sigma, phi, record, prev, {"total_scores": tf.scores})
@@ -367,7 +368,7 @@ def forecast_series(history: pd.DataFrame, unique_id: str, start=None, end=None,
     if as_of is not None:
         cut = min(cut, info)
     dates = _date_range(start, end, season, cut)
-    feats = day_features(dates)
+    feats = OFFICIAL.features(dates)
     in_window = feats["in_chunyun"].to_numpy()
     seasons = feats["season"].to_numpy()
     parts = []

@@ -101,6 +101,58 @@ METRICS: tuple[Callable[[pd.DataFrame, Iterable[str]], pd.DataFrame], ...] = (
 )
 
 
+# ------------------------------------------------------------------------------------------------
+# summaries of scored frames (``unique_id, season, model, metric, value``) and of forecast frames
+
+SIGNED = ("total_error_pct", "peak_value_error_pct")  # averaged as absolute values
+
+
+def absolute(scored: pd.DataFrame, seasons=None) -> pd.DataFrame:
+    """``scored`` restricted to ``seasons`` (None: all), the signed errors as absolute values."""
+    sub = scored if seasons is None else scored[scored["season"].isin(list(seasons))]
+    sub = sub.copy()
+    signed = sub["metric"].isin(SIGNED)
+    sub.loc[signed, "value"] = sub.loc[signed, "value"].abs()
+    return sub
+
+
+def aggregate(scored: pd.DataFrame, seasons=None) -> pd.DataFrame:
+    """Mean over ``seasons`` per series, model and metric (absolute values for signed errors)."""
+    return absolute(scored, seasons).groupby(["unique_id", "model", "metric"], as_index=False)["value"].mean()
+
+
+def wins(scored: pd.DataFrame, model: str, baseline: str, metric: str = "mape", seasons=None) -> pd.DataFrame:
+    """Per series: in how many seasons ``model`` beat ``baseline`` on ``metric``."""
+    sub = scored if seasons is None else scored[scored["season"].isin(list(seasons))]
+    sub = sub[(sub["metric"] == metric) & sub["model"].isin([model, baseline])]
+    wide = sub.pivot_table(index=["unique_id", "season"], columns="model", values="value").dropna()
+    if wide.empty:
+        return pd.DataFrame(columns=["unique_id", "wins", "seasons"])
+    wide["win"] = wide[model] < wide[baseline]
+    return wide.groupby("unique_id")["win"].agg(wins="sum", seasons="count").reset_index()
+
+
+def coverage(forecasts: pd.DataFrame, model: str, level: int = 80, seasons=None) -> float:
+    """Share (percent) of all the days of a backtest frame inside the model's interval."""
+    f = forecasts if seasons is None else forecasts[forecasts["season"].isin(list(seasons))]
+    lo, hi = f[f"{model}-lo-{level}"], f[f"{model}-hi-{level}"]
+    ok = lo.notna() & hi.notna()
+    return float(((f.loc[ok, "y"] >= lo[ok]) & (f.loc[ok, "y"] <= hi[ok])).mean() * 100)
+
+
+def season_total(g: pd.DataFrame, model: str) -> float:
+    """A model's season total over one series-season of a backtest frame (observed days at their actuals)."""
+    return _total(g, model)
+
+
+def official_errors(forecasts: pd.DataFrame, official: dict) -> pd.DataFrame:
+    """Season-total error of the official forecasts ``{(unique_id, season): total}`` against the
+    actuals of ``forecasts``, as tidy rows of the model ``official``."""
+    rows = [(uid, int(season), "official", "total_error_pct", (official[(uid, int(season))] / g["y"].sum() - 1) * 100)
+            for (uid, season), g in forecasts.groupby(KEYS) if (uid, int(season)) in official]
+    return pd.DataFrame(rows, columns=TIDY)
+
+
 def model_columns(df: pd.DataFrame) -> list[str]:
     """The model columns of a backtest frame (everything but keys, ``y`` and interval bounds)."""
     skip = {"unique_id", "season", "ds", "cutoff", "y"}

@@ -1,6 +1,6 @@
 """The curated national daily figures (``data/reference/days.csv`` and ``holidays.csv``).
 
-The files are produced by ``data/reference/curate_days.py`` and described in
+The files are produced by ``tools/reference/curate_days.py`` and described in
 ``data/reference/README.md`` ("Daily figures"). One row is one published number: an ``actual``
 (the ministry's completed figure of a day), an ``estimate`` (its same-day 预计, never an
 observation) or a ``derived`` 2024 value (a 2025 figure divided by its printed change on the same
@@ -66,7 +66,7 @@ def _read(path: str, mtime_ns: int, size: int, columns: tuple[str, ...]) -> pd.D
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise Unprocessable(f"{path} lacks columns {missing}", hint="regenerate it with data/reference/curate_days.py")
+        raise Unprocessable(f"{path} lacks columns {missing}", hint="regenerate it with python -m tools.reference.curate_days")
     df = df[list(columns)]
     for col in columns:
         if col in _DATES:
@@ -83,7 +83,7 @@ def _frame(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         st = os.stat(path)
     except FileNotFoundError:
         raise NotFound(f"no curated daily figures at {path}",
-                       hint="set CHUNYUN_DATA_DIR or run data/reference/curate_days.py") from None
+                       hint="set CHUNYUN_DATA_DIR or run python -m tools.reference.curate_days") from None
     return _read(str(path), st.st_mtime_ns, st.st_size, columns)
 
 

@@ -1,12 +1,14 @@
 """Curated published figures (``data/reference/figures.csv``) as a frame.
 
-The file is produced by ``data/reference/curate.py`` and described in ``data/reference/README.md``;
+The file is produced by ``tools/reference/curate.py`` and described in ``data/reference/README.md``;
 its columns are the reference-frame contract of docs/ARCHITECTURE.md plus the ``original_*``
 columns that keep each raw row traceable.
 
 - :func:`load_reference` filters the frame (region aliases such as 江西 are accepted).
 - :func:`season_total` gives the curated best season total of one metric, or ``None``.
 - :func:`published_before` keeps only what was public before a date (no look-ahead).
+- :func:`published_totals` gives a series' published season totals, the input the season-total
+  models take for seasons before their history.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 
 from forecast import settings
 from forecast.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from forecast.registry import METRICS, regions, resolve_metric, resolve_region
+from forecast.registry import METRICS, parse_series, regions, resolve_metric, resolve_region
 
 COLUMNS: tuple[str, ...] = (
     "season", "region", "metric", "measure", "ds", "value", "unit", "kind", "basis", "published",
@@ -40,7 +42,7 @@ def _read(path: str, mtime_ns: int, size: int) -> pd.DataFrame:  # mtime/size on
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise Unprocessable(f"{path} lacks columns {missing}", hint="regenerate it with data/reference/curate.py")
+        raise Unprocessable(f"{path} lacks columns {missing}", hint="regenerate it with python -m tools.reference.curate")
     df = df[list(COLUMNS)]
     df["season"] = df["season"].astype("int64")
     for col in ("ds", "published"):
@@ -54,7 +56,7 @@ def _frame() -> pd.DataFrame:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise NotFound(f"no reference figures at {path}", hint="set CHUNYUN_DATA_DIR or run data/reference/curate.py") from None
+        raise NotFound(f"no reference figures at {path}", hint="set CHUNYUN_DATA_DIR or run python -m tools.reference.curate") from None
     return _read(str(path), st.st_mtime_ns, st.st_size)
 
 
@@ -141,6 +143,17 @@ def published_before(df: pd.DataFrame, date) -> pd.DataFrame:
     return df.loc[df["published"] < cutoff.normalize()].reset_index(drop=True)
 
 
+def published_totals(unique_id: str) -> pd.DataFrame:
+    """``season, value, published`` of the published actual totals of ``unique_id`` (status ``ok``,
+    not on the pre-2015 basis), in file order; empty for a toll station (nothing is published per
+    station). What :func:`forecast.season_totals.forecast_total` takes as ``published``: the caller
+    reads the reference, the model never does."""
+    region, metric, station = parse_series(unique_id)
+    ref = load_reference(region=region, kind="actual", metric=metric) if station is None else _frame().iloc[:0]
+    ref = ref[(ref["measure"] == "total") & (ref["status"] == "ok") & ~ref["basis"].str.endswith("pre2015")]
+    return ref[["season", "value", "published"]].reset_index(drop=True)
+
+
 def season_total(region, metric: str, season, kind: str = "actual", basis: str | None = None, *,
                  as_of=None) -> float | None:
     """The curated best season total (``measure == "total"``), or ``None`` when none is known.
@@ -170,7 +183,7 @@ def season_total(region, metric: str, season, kind: str = "actual", basis: str |
                        hint="pass basis=")
     if len(df) > 1:
         raise Conflict(f"{len(df)} curated totals for {region} {metric} {season} {kind}",
-                       hint="data/reference/figures.csv must have one ok total per key; rerun curate.py")
+                       hint="data/reference/figures.csv must have one ok total per key; rerun python -m tools.reference.curate")
     return float(df["value"].iloc[0])
 
 

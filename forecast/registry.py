@@ -58,7 +58,7 @@ MAX_DAILY: dict[str, float] = {"persons": 1.5e9, "vehicles": 5e8}
 MODES: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.is_mode)
 TOTAL_METRIC = "cross_regional_trips"
 
-_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+SLUG = re.compile(r"^[a-z][a-z0-9_]*$")  # a region, metric or station name
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def make_uid(region: str, metric: str) -> str:
 def parse_uid(unique_id: str) -> tuple[str, str]:
     """Split and check ``region/metric``; raises NotFound for an unknown region or metric."""
     parts = str(unique_id).split("/")
-    if len(parts) != 2 or not all(_SLUG.match(p) for p in parts):
+    if len(parts) != 2 or not all(SLUG.match(p) for p in parts):
         raise NotFound(f"unknown series {unique_id!r}", hint="a series is named region/metric, e.g. jiangxi/highway_exit_vehicles")
     return resolve_region(parts[0]), resolve_metric(parts[1])
 

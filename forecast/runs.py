@@ -31,9 +31,10 @@ import pandas as pd
 
 from forecast import settings
 from forecast.errors import NotFound, NotReady, Unprocessable
+from forecast.models.base import LEVEL_Z
 
 RUN_SCHEMA_VERSION = 1
-LEVELS = (80, 95)
+LEVELS = tuple(LEVEL_Z)  # the interval levels a run holds
 
 
 def runs_dir(var_dir: str | Path | None = None) -> Path:

@@ -19,17 +19,15 @@ Observed days (a nowcast's actuals) never change. Calendar and growth scenarios 
 engine's top-down reconciliation (:func:`forecast.engine.reconcile_modes`), so modes add up to the
 total as in the base.
 
-The engine has no scenario hook for the calendar, so :func:`calendar_override` stands in for one:
-while the fitted models predict, ``forecast.calendar.season`` answers with the changed ``Season``
-and the feature tables the daily models read are recomputed from it (:func:`with_season`).
+A calendar scenario changes the season's ``calendar.Season`` (``dataclasses.replace``) and passes
+it to the fitted models as a :class:`forecast.models.features.Calendar`
+(``model.predict(days, cal=...)``): nothing global changes, so scenarios may run in threads.
 """
 
 from __future__ import annotations
 
 import copy
-import sys
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -38,6 +36,7 @@ import pandas as pd
 
 from forecast import calendar, engine, registry
 from forecast.errors import NotFound
+from forecast.models.features import OFFICIAL
 from forecast.registry import METRICS, MODES, TOTAL_METRIC
 
 ROAD_SERIES = ("highway_exit_vehicles", "selfdrive_trips", "road_passengers")
@@ -136,69 +135,10 @@ def growth(base: Base, points: float) -> Scenario:
 # ---------------------------------------------------------------------------------------------
 # calendar changes
 
-def with_season(features: pd.DataFrame, changed: calendar.Season) -> pd.DataFrame:
-    """``features`` (:func:`forecast.calendar.day_features` columns) with the days of ``changed.season``
-    recomputed from ``changed``: the holiday block and its position columns, toll-free days,
-    make-up workdays and the public-holiday flags. Other seasons are left alone."""
-    f = features.copy()
-    mine = (f["season"] == changed.season).to_numpy()
-    if not mine.any():
-        return f
-    ds = pd.to_datetime(f["ds"])
-    start, end = pd.Timestamp(changed.holiday_start), pd.Timestamp(changed.holiday_end)
-    old_hol = f["is_holiday"].to_numpy(dtype=bool) & mine
-    old_makeup = f["is_makeup_workday"].to_numpy(dtype=bool) & mine
-    hol = mine & (ds >= start).to_numpy() & (ds <= end).to_numpy()
-    makeup = mine & ds.isin(pd.DatetimeIndex(list(changed.makeup_workdays))).to_numpy()
-    if changed.toll_free_start is not None and changed.toll_free_end is not None:
-        toll = (ds >= pd.Timestamp(changed.toll_free_start)).to_numpy() & (ds <= pd.Timestamp(changed.toll_free_end)).to_numpy()
-    else:
-        toll = np.zeros(len(f), dtype=bool)
-    f["is_holiday"] = np.where(mine, hol, f["is_holiday"])
-    f["holiday_day"] = np.where(mine, np.where(hol, (ds - start).dt.days + 1, 0), f["holiday_day"])
-    f["days_to_holiday_end"] = np.where(mine, np.where(hol, (end - ds).dt.days, -1), f["days_to_holiday_end"])
-    f["is_makeup_workday"] = np.where(mine, makeup, f["is_makeup_workday"])
-    f["is_toll_free"] = np.where(mine, toll & mine, f["is_toll_free"])
-    f["is_public_holiday"] = (f["is_public_holiday"].to_numpy(dtype=bool) & ~old_hol) | hol
-    f["is_workday_shift"] = (f["is_workday_shift"].to_numpy(dtype=bool) & ~old_makeup) | makeup
-    return f
-
-
-@contextmanager
-def calendar_override(changed: calendar.Season):
-    """While inside, the library sees ``changed`` as its season's calendar.
-
-    Stand-in for a scenario hook the engine does not have: ``forecast.calendar.season`` returns
-    ``changed`` for its year, and every loaded ``forecast`` module's ``day_features`` (the cached
-    feature table the daily models read) returns the season's days recomputed by
-    :func:`with_season`. Everything is restored on exit; not for use across threads.
-    """
-    from forecast.models import features
-
-    original_features = features.day_features
-    original_season = calendar.season
-
-    def day_features(dates):
-        return with_season(original_features(dates), changed)
-
-    def season(year):
-        return changed if int(year) == changed.season else original_season(year)
-
-    patched = [m for name, m in list(sys.modules.items())
-               if name.startswith("forecast") and getattr(m, "day_features", None) is original_features]
-    for module in patched:
-        module.day_features = day_features
-    calendar.season = season
-    try:
-        yield
-    finally:
-        calendar.season = original_season
-        for module in patched:
-            module.day_features = original_features
-
-
 def calendar_scenario(base: Base, name: str, description: str, changed: calendar.Season) -> Scenario:
-    """Predict each series' window again on the changed calendar; scale the base by new/old per day."""
+    """Predict each series' window again on the calendar with ``changed`` in place of its season's
+    official calendar; scale the base by new/old per day."""
+    cal = OFFICIAL.replace_season(changed)
     out = {}
     for metric, fc in base.forecasts.items():
         model = base.fitted.get(fc.unique_id)
@@ -207,8 +147,7 @@ def calendar_scenario(base: Base, name: str, description: str, changed: calendar
             continue
         days = pd.DatetimeIndex(fc.frame["ds"])
         before = model.predict(days)["yhat"].to_numpy(dtype=float)
-        with calendar_override(changed):
-            after = model.predict(days)["yhat"].to_numpy(dtype=float)
+        after = model.predict(days, cal=cal)["yhat"].to_numpy(dtype=float)
         out[metric] = scale(fc, np.where(before > 0, after / np.maximum(before, 1e-9), 1.0))
     return Scenario(name, description, engine.reconcile_modes(out))
 

@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from forecast import provenance
+from forecast import calendar, provenance, reference
 from forecast.engine import SeasonForecast, season_forecast
 from forecast.models import make
 from forecast.models.features import season_dates
@@ -87,10 +87,10 @@ class _Nowcaster:
     def __init__(self, series: pd.DataFrame, unique_id: str, season: int, choice: Choice):
         self.series, self.unique_id, self.season, self.choice = series, unique_id, int(season), choice
         self.window = season_dates(season)
-        self.eve = self.window[0] - pd.Timedelta(days=1)
+        self.eve = pd.Timestamp(calendar.season(season).eve)
         frame = fit_frame(series, self.eve)
         self.fitted = make(choice.model).fit(frame)
-        self.total = forecast_total(frame, season, self.eve, unique_id=unique_id)
+        self.total = forecast_total(frame, season, self.eve, published=reference.published_totals(unique_id))
 
     def as_of(self, day: pd.Timestamp | None) -> SeasonForecast:
         return season_forecast(self.series, self.unique_id, self.season, self.eve, day, model=self.choice.model,

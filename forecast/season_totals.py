@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from forecast import calendar
+from forecast.calendar import COMPLETE_SHARE, COVID_SEASONS
 from forecast.models.base import z_of
-from forecast.models.features import COVID_SEASONS, day_features
+from forecast.models.features import OFFICIAL
 from forecast.models.profile import recent_growth
 
-MODELS = ("growth", "ets_damped", "regression", "combined")
 # averaged (on logs) by ``combined``; ETS is left out: with 5-8 normal seasons its damped trend is
 # poorly identified (on the sample it damped growth away, 4-6% low, in most seasons)
 COMBINED = ("growth", "regression")
@@ -64,46 +65,34 @@ class TotalForecast:
                 "lower_80": lo80, "upper_80": hi80, "lower_95": lo95, "upper_95": hi95, "scores": self.scores}
 
 
-def _window(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    s = calendar.season(int(year))
-    return pd.Timestamp(s.chunyun_start), pd.Timestamp(s.chunyun_end)
+def history_totals(history: pd.DataFrame, cutoff=None, published: pd.DataFrame | None = None,
+                   min_share: float = COMPLETE_SHARE) -> pd.Series:
+    """Season totals (index season, float) from ``history`` up to ``cutoff``, plus published actuals.
 
-
-def history_totals(history: pd.DataFrame, cutoff=None, unique_id: str | None = None, min_share: float = 0.95) -> pd.Series:
-    """Season totals (index season, float) from ``history`` up to ``cutoff``, plus reference actuals.
-
-    Reference totals (kind ``actual``, status ``ok``, published before the cutoff, same metric and
-    region) fill seasons before the first season in the history.
+    ``published`` (``season, value, published``, :func:`forecast.reference.published_totals`): the
+    totals published before the cutoff fill the seasons before the first season in the history.
     """
     s = history.set_index(pd.to_datetime(history["ds"]))["y"].sort_index()
     cutoff = pd.Timestamp(cutoff) if cutoff is not None else s.index.max()
     s = s[s.index <= cutoff]
     out: dict[int, float] = {}
     if len(s):
-        f = day_features(s.index)
+        f = OFFICIAL.features(s.index)
         inside = f["in_chunyun"].to_numpy()
         days = pd.DataFrame({"season": f["season"].to_numpy()[inside], "y": s.to_numpy()[inside]})
         for year, g in days.groupby("season"):
-            start, end = _window(int(year))
-            n = (end - start).days + 1
-            if end <= cutoff and len(g) >= min_share * n:
+            window = calendar.season(int(year))
+            n = window.length
+            if pd.Timestamp(window.chunyun_end) <= cutoff and len(g) >= min_share * n:
                 out[int(year)] = float(g["y"].sum() * n / len(g))
-    if unique_id:
-        out = {**_reference_totals(unique_id, cutoff, before=min(out) if out else cutoff.year + 1), **out}
+    if published is not None:
+        out = {**_published_run(published, cutoff, before=min(out) if out else cutoff.year + 1), **out}
     return pd.Series(out, dtype=float).sort_index()
 
 
-def _reference_totals(unique_id: str, cutoff: pd.Timestamp, before: int) -> dict[int, float]:
-    try:
-        from forecast import reference
-        from forecast.registry import parse_uid
-
-        region, metric = parse_uid(unique_id)
-        ref = reference.load_reference(region=region, kind="actual", metric=metric)
-    except Exception:  # noqa: BLE001 - no reference file or an unknown region: history only
-        return {}
-    ref = ref[(ref["measure"] == "total") & (ref["status"] == "ok") & (ref["published"] < cutoff)]
-    ref = ref[~ref["basis"].str.endswith("pre2015")]
+def _published_run(published: pd.DataFrame, cutoff: pd.Timestamp, before: int) -> dict[int, float]:
+    """The contiguous run of seasons before ``before`` with a total published before ``cutoff``."""
+    ref = published[published["published"] < cutoff]
     out: dict[int, float] = {}
     for year in range(before - 1, calendar.FIRST_SEASON - 1, -1):  # contiguous run backwards
         rows = ref[ref["season"] == year]
@@ -114,24 +103,38 @@ def _reference_totals(unique_id: str, cutoff: pd.Timestamp, before: int) -> dict
 
 
 # ------------------------------------------------------------------------------------------------
-# the three models: (log totals, context) -> (log mean, log sd) or None when they cannot fit
+# the models: TotalInputs -> (log mean, log sd), or None when they cannot fit
+
+@dataclass(frozen=True)
+class TotalInputs:
+    """What a season-total model sees: the past season totals, the season to forecast, the daily
+    history up to its cutoff (for recent growth) and the first season of a change of basis."""
+
+    totals: pd.Series
+    season: int
+    history: pd.DataFrame
+    cutoff: pd.Timestamp
+    shift: int | None
+
 
 def normal(totals: pd.Series) -> pd.Series:
     return totals[~totals.index.isin(COVID_SEASONS)]
 
 
-def _growth(totals: pd.Series, season: int, history: pd.DataFrame, cutoff: pd.Timestamp):
+def _growth(x: TotalInputs):
+    totals, season = x.totals, x.season
     base = normal(totals)
     base = base[base.index < season]
     if base.empty:
         return None
     last = int(base.index[-1])
     years = season - last
-    rate = recent_growth(history, cutoff)
+    rate = recent_growth(x.history, x.cutoff)
     return math.log(base.iloc[-1]) + years * math.log(rate), 0.06 * math.sqrt(years)
 
 
-def _ets(totals: pd.Series, season: int):
+def _ets(x: TotalInputs):
+    totals, season = x.totals, x.season
     base = normal(totals)
     base = base[base.index < season]
     if len(base) < 5:
@@ -174,7 +177,8 @@ def _design(seasons: np.ndarray, covid: list[int], shifts: list[int]) -> np.ndar
     return np.column_stack(cols)
 
 
-def _regression(totals: pd.Series, season: int, shift: int | None):
+def _regression(x: TotalInputs):
+    totals, season, shift = x.totals, x.season, x.shift
     base = totals[totals.index < season]
     normal_n = len(normal(base))
     if normal_n < 3:
@@ -198,21 +202,27 @@ def _regression(totals: pd.Series, season: int, shift: int | None):
     return mean, sd
 
 
-def _fit_one(model: str, totals: pd.Series, season: int, history: pd.DataFrame, cutoff: pd.Timestamp, shift: int | None):
-    if model == "combined":
-        fits = [f for m in COMBINED if (f := _fit_one(m, totals, season, history, cutoff, shift)) is not None]
-        if len(fits) < 2:
-            return None
-        means = np.array([f[0] for f in fits])
-        sds = np.array([f[1] for f in fits])
-        return float(means.mean()), float(np.sqrt(np.mean(sds**2)))
-    if model == "growth":
-        return _growth(totals, season, history, cutoff)
-    if model == "ets_damped":
-        return _ets(totals, season)
-    if model == "regression":
-        return _regression(totals, season, shift)
-    raise ValueError(model)
+def _combined(x: TotalInputs):
+    fits = [f for m in COMBINED if (f := fit_model(m, x)) is not None]
+    if len(fits) < 2:
+        return None
+    means = np.array([f[0] for f in fits])
+    sds = np.array([f[1] for f in fits])
+    return float(means.mean()), float(np.sqrt(np.mean(sds**2)))
+
+
+# the registry: name -> model, in the order ties are broken
+TOTAL_MODELS: dict[str, Callable[[TotalInputs], tuple[float, float] | None]] = {
+    "growth": _growth, "ets_damped": _ets, "regression": _regression, "combined": _combined,
+}
+MODELS = tuple(TOTAL_MODELS)
+
+
+def fit_model(name: str, inputs: TotalInputs) -> tuple[float, float] | None:
+    """``(log mean, log sd)`` of the season total by the model ``name`` of :data:`TOTAL_MODELS`."""
+    if name not in TOTAL_MODELS:
+        raise ValueError(name)
+    return TOTAL_MODELS[name](inputs)
 
 
 def inner_backtest(totals: pd.Series, history: pd.DataFrame, season: int, n: int = INNER_SEASONS) -> pd.DataFrame:
@@ -221,14 +231,13 @@ def inner_backtest(totals: pd.Series, history: pd.DataFrame, season: int, n: int
     shift = basis_shift(totals)
     rows = []
     for e in evals[-n:]:
-        start, _ = _window(e)
-        cut = start - pd.Timedelta(days=1)
+        cut = pd.Timestamp(calendar.season(e).eve)
         past = totals[totals.index < e]
         hist = history[pd.to_datetime(history["ds"]) <= cut]
         fits = {}
         for m in ("growth", "ets_damped", "regression"):
             try:
-                fits[m] = _fit_one(m, past, e, hist, cut, shift if (shift is not None and shift < e) else None)
+                fits[m] = fit_model(m, TotalInputs(past, e, hist, cut, shift if (shift is not None and shift < e) else None))
             except (ValueError, np.linalg.LinAlgError):
                 fits[m] = None
         means = [f[0] for m, f in fits.items() if f is not None and m in COMBINED]
@@ -259,9 +268,12 @@ def score_models(errors: pd.DataFrame, min_seasons: int = 2) -> tuple[dict, dict
     return scores, rmse
 
 
-def forecast_total(history: pd.DataFrame, season: int, cutoff=None, unique_id: str | None = None,
+def forecast_total(history: pd.DataFrame, season: int, cutoff=None, published: pd.DataFrame | None = None,
                    model: str | None = None) -> TotalForecast:
     """The season total of ``season`` as known at ``cutoff`` (default: the history's last day).
+
+    ``published``: the series' published season totals (:func:`forecast.reference.published_totals`),
+    for the seasons before the history; None: the history alone.
 
     ``model`` forces one of :data:`MODELS`; otherwise the best by :func:`inner_backtest`
     (``growth`` when no other can be scored).
@@ -270,7 +282,7 @@ def forecast_total(history: pd.DataFrame, season: int, cutoff=None, unique_id: s
     hist["ds"] = pd.to_datetime(hist["ds"])
     cutoff = pd.Timestamp(cutoff) if cutoff is not None else hist["ds"].max()
     hist = hist[hist["ds"] <= cutoff][["ds", "y"]]
-    totals = history_totals(hist, cutoff, unique_id)
+    totals = history_totals(hist, cutoff, published)
     totals = totals[totals.index < season]
     shift = basis_shift(totals)
     errors = inner_backtest(totals, hist, season)
@@ -278,7 +290,7 @@ def forecast_total(history: pd.DataFrame, season: int, cutoff=None, unique_id: s
     candidates = [model] if model else sorted(scores, key=lambda m: (scores[m], MODELS.index(m))) + ["growth"]
     for m in candidates:
         try:
-            fit = _fit_one(m, totals, season, hist, cutoff, shift)
+            fit = fit_model(m, TotalInputs(totals, season, hist, cutoff, shift))
         except (ValueError, np.linalg.LinAlgError):
             fit = None
         if fit is None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast import provenance
+from forecast import calendar, provenance, reference
 from forecast.engine import SeasonForecast, daily_model_for, season_forecast
 from forecast.models import make
 from forecast.models.features import season_dates
@@ -74,13 +74,13 @@ def fit_candidates(series: pd.DataFrame, unique_id: str, season: int, candidates
     The blend is put together from the hybrid and the anchored fits rather than fitted again, and
     the season total is forecast once: both are the same whichever daily model uses them.
     """
-    cut = season_dates(season)[0] - pd.Timedelta(days=1)
+    cut = pd.Timestamp(calendar.season(season).eve)
     past = fit_frame(series, cut)
     fitted = {m: make(m).fit(past) for m in candidates if m != "real_blend"}
     if "real_blend" in candidates:
         fitted["real_blend"] = RealBlend.from_parts(fitted.get("hybrid") or make("hybrid").fit(past),
                                                     fitted.get("real_anchored") or make("real_anchored").fit(past), past)
-    total = forecast_total(past, season, cut, unique_id=unique_id)
+    total = forecast_total(past, season, cut, published=reference.published_totals(unique_id))
     return {m: season_forecast(series, unique_id, season, cut, model=m, fitted=fitted[m], total=total) for m in candidates}
 
 
@@ -110,7 +110,7 @@ def choose(unique_id: str, season: int, scored: dict[int, dict[str, pd.DataFrame
 
     ``scored``: real season -> model -> :func:`score_frame` of that model on that season.
     """
-    before = {s: frames for s, frames in scored.items() if s < season}
+    before = {s: scored[s] for s in sorted(scored) if s < season}  # season order: the same sums on every run
     if not before:
         return Choice(daily_model_for(unique_id), "no real season before this one: the default model")
     models = set.intersection(*(set(frames) for frames in before.values()))

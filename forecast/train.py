@@ -45,7 +45,7 @@ from forecast.errors import ChunyunError, NotReady, Unprocessable
 from forecast.intervals import level_frame
 from forecast.models import BASELINE, make
 from forecast.models.base import LEVEL_Z
-from forecast.models.features import day_features
+from forecast.models.features import OFFICIAL
 from forecast.registry import TOTAL_METRIC, parse_series, parse_uid
 from forecast.store import fingerprint_of
 
@@ -362,7 +362,7 @@ def _forward_task(task: Task) -> ForwardFit:
     for fc in fcs.values():
         in_window |= days.isin(fc.frame["ds"])
     rest = days[~in_window]
-    other = level_frame(model, rest).assign(season=day_features(rest)["season"].to_numpy(), model=model.name,
+    other = level_frame(model, rest).assign(season=OFFICIAL.features(rest)["season"].to_numpy(), model=model.name,
                                             cutoff=cutoff)
     totals = {int(s): {"model": fc.total_model, "total": fc.total, "bounds": {str(k): v for k, v in fc.total_bounds.items()}}
               for s, fc in fcs.items()}

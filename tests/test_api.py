@@ -365,7 +365,7 @@ def test_a_bug_is_a_bare_500(app):
 
 
 def test_no_path_or_sql_from_request_text(client):
-    for url in ("/static/..%2Fschemas.py", "/static/%2e%2e/schemas.py", "/v1/runs/jobs/..%2F..%2Fmanifest",
+    for url in ("/static/..%2Fvalidation.py", "/static/%2e%2e/validation.py", "/v1/runs/jobs/..%2F..%2Fmanifest",
                 "/v1/forecasts?unique_id=jiangxi/x'%20OR%201=1--", "/v1/seasons/2026%3B%20DROP/summary"):
         r = client.get(url)
         assert 400 <= r.status_code < 500 and r.mimetype == "application/problem+json", url

@@ -147,7 +147,7 @@ def test_failure_mid_write_leaves_the_store_unchanged(var_dir, tmp_path, monkeyp
     before = stored()
     path = tmp_path / "mixed.csv"
     write_mixed_file(path)
-    monkeypatch.setattr(store_mod, "WRITE_CHUNK", 100)
+    monkeypatch.setattr(store_mod.writer, "WRITE_CHUNK", 100)
     real = Store._insert_chunk
     chunks = []
 

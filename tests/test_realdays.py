@@ -3,7 +3,6 @@ forecast/realdays.py and ``chunyun reference --days/--holidays``."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
@@ -30,9 +29,12 @@ from forecast.realdays import (
 )
 from forecast.reference import season_total
 from forecast.registry import METRICS
+from tools.reference import curate_days
 
 REF = Path(settings.PROJECT_ROOT) / "data" / "reference"
-SHARED = Path("/work/shared/reference")
+RAW = Path(curate_days.RAW)
+# CI has a read-only copy of the shared folder beside the clone; the committed raw files are its copies.
+SHARED = Path(settings.PROJECT_ROOT).parent / "shared" / "reference"
 RAW_FILES = ("daily_national_seasons.csv", "holidays_national.csv", "provinces.csv")
 CROSS = "national/cross_regional_trips"
 SEASON_2025 = pd.date_range("2025-01-14", "2025-02-22")
@@ -40,16 +42,9 @@ SEASON_2024 = pd.date_range("2024-01-26", "2024-03-05")
 GROUP = ["ds", "metric", "measure", "kind", "period_start"]
 
 
-def _curate():
-    spec = importlib.util.spec_from_file_location("curate_days", REF / "curate_days.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def curate():
-    return _curate()
+    return curate_days
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +72,14 @@ def test_curation_reproduces_the_files(curate):
     files, msgs = curate.render()
     assert set(files) == {"days.csv", "holidays.csv", "provinces.csv"}
     for name, text in files.items():
-        assert text == (REF / name).read_text(encoding="utf-8"), f"{name} differs: rerun data/reference/curate_days.py"
+        assert text == (REF / name).read_text(encoding="utf-8"), f"{name} differs: rerun python -m tools.reference.curate_days"
     assert not [m for m in msgs if m.startswith(("ADDITIVITY", "LUNAR", "SEASON DAY", "published"))], msgs
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="shared raw files not available")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared reference folder is not beside the clone")
 @pytest.mark.parametrize("name", RAW_FILES)
 def test_raw_copies_are_verbatim(name):
-    assert (REF / "raw" / name).read_bytes() == (SHARED / name).read_bytes()
+    assert (RAW / name).read_bytes() == (SHARED / name).read_bytes()
 
 
 def test_script_knows_the_registry_metrics(curate):

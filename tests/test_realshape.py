@@ -10,7 +10,7 @@ import pytest
 
 from forecast import calendar
 from forecast.models import from_json, make
-from forecast.models.features import season_dates
+from forecast.models.features import OFFICIAL, season_dates
 from forecast.models.realshape import anchor_offsets, real_seasons
 
 
@@ -62,7 +62,7 @@ def test_real_anchored_meets_each_anchor_on_its_kind_of_day():
 
 def test_real_anchored_reads_between_two_template_days_log_linearly():
     m = make("real_anchored").fit(_history())
-    first, second, w = m._aligned(pd.DatetimeIndex([calendar.season(2025).spring_festival + pd.Timedelta(days=3)]), 2024)
+    first, second, w = m._aligned(pd.DatetimeIndex([calendar.season(2025).spring_festival + pd.Timedelta(days=3)]), 2024, OFFICIAL)
     assert 0 < w[0] < 1 and (second - first).days.tolist() == [1]
 
 

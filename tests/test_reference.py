@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import re
@@ -18,10 +17,12 @@ from forecast import reference, settings
 from forecast.cli import main
 from forecast.errors import InvalidInput, NotFound, Unprocessable
 from forecast.reference import COLUMNS, load_reference, published_before, season_total
+from tools.reference import curate
 
 DATA = Path(settings.PROJECT_ROOT) / "data"
-CURATE = DATA / "reference" / "curate.py"
-RAW = Path("/work/shared/reference")
+RAW = Path(curate.DEFAULT_SRC)
+# CI has a read-only copy of the shared folder beside the clone; the committed raw files are its copies.
+SHARED = Path(settings.PROJECT_ROOT).parent / "shared" / "reference"
 KEY = ["season", "region", "metric", "measure", "ds", "kind"]
 JX_PUBLISHED = pd.Timestamp("2025-01-14")
 
@@ -168,10 +169,7 @@ def test_each_daily_national_figure_appears_once(ref):
     """daily_national.csv is a subset of figures.csv in long form: every row is in the frame once."""
     daily = ref[(ref["measure"] == "daily") & (ref["region"] == "national")]
     assert not daily.duplicated(["metric", "ds", "kind", "value"]).any()
-    path = RAW / "daily_national.csv"
-    if not path.exists():
-        pytest.skip("raw reference files not available")
-    with open(path, encoding="utf-8") as fh:
+    with open(RAW / "daily_national.csv", encoding="utf-8") as fh:
         raw = list(csv.DictReader(fh))
     have = {(r.ds, r.kind, round(r.value)) for r in daily.itertuples()}
     for r in raw:
@@ -297,14 +295,24 @@ def test_cli_csv_text_and_errors(capsys):
 
 # --- the curation script reproduces the file ------------------------------------------------------------
 
-@pytest.mark.skipif(not (RAW / "figures.csv").exists(), reason="raw reference files not available")
 def test_curation_reproduces_the_file(tmp_path):
-    spec = importlib.util.spec_from_file_location("curate", CURATE)
-    curate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(curate)
     out = tmp_path / "figures.csv"
-    assert curate.main(["--src", str(RAW), "--out", str(out)]) == 0
+    assert curate.main(["--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == (DATA / "reference" / "figures.csv").read_text(encoding="utf-8")
+
+
+def test_curation_refuses_another_calendar(tmp_path, monkeypatch):
+    """forecast.calendar reads the published windows from the data dir: without the repository's
+    calendar.csv the 2015 window would change, so the tool stops instead of writing other dates."""
+    monkeypatch.setenv("CHUNYUN_DATA_DIR", str(tmp_path))
+    with pytest.raises(RuntimeError, match="CHUNYUN_DATA_DIR"):
+        curate.build()
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared reference folder is not beside the clone")
+@pytest.mark.parametrize("name", ["figures.csv", "daily_national.csv"])
+def test_raw_copies_are_verbatim(name):
+    assert (RAW / name).read_bytes() == (SHARED / name).read_bytes()
 
 
 def test_reference_module_reads_settings_data_dir():

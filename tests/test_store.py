@@ -154,7 +154,7 @@ def test_dry_run_stores_nothing(store):
 def test_failure_mid_write_leaves_store_unchanged(store, monkeypatch):
     store.write(BASE)
     before = store.read()
-    monkeypatch.setattr(store_mod, "WRITE_CHUNK", 10)
+    monkeypatch.setattr(store_mod.writer, "WRITE_CHUNK", 10)
     real = Store._insert_chunk
     calls = []
 

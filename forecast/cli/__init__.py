@@ -1,7 +1,8 @@
 """The ``chunyun`` command: thin front end over ``forecast``.
 
-Each sub-command lives in ``forecast/cli/cmd_<name>.py`` with a ``register(subparsers)`` that adds
-its parser and sets ``func``. Conventions for every command: with ``--json`` or ``--csv`` stdout
+Each sub-command lives in ``forecast/cli/cmd_<name>.py``, which declares it as data (``HELP``,
+``DESCRIPTION``, ``FORMATS``), adds its own ``arguments(parser)`` and does the work in ``run(args)``;
+:func:`build_parser` registers them all the same way. Conventions for every command: with ``--json`` or ``--csv`` stdout
 carries only that data; progress and logs go to stderr; an error exits non-zero with one line
 (2, or the error's own code; 70 with a traceback for a bug).
 """
@@ -15,6 +16,7 @@ import pkgutil
 import sys
 import traceback
 
+from forecast.cli.output import add_format_flags
 from forecast.errors import ChunyunError
 
 EXIT_ERROR = 2
@@ -28,8 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
     package = importlib.import_module(__name__)
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         if info.name.startswith("cmd_"):
-            importlib.import_module(f"{__name__}.{info.name}").register(sub)
+            _register(sub, info.name.removeprefix("cmd_"), importlib.import_module(f"{__name__}.{info.name}"))
     return parser
+
+
+def _register(sub, name: str, command) -> None:
+    """The sub-command ``name`` as its module declares it: ``HELP``, ``DESCRIPTION``, the output
+    ``FORMATS`` besides text (``--json``, ``--csv``), its ``arguments(parser)`` and ``run(args)``."""
+    parser = sub.add_parser(name, help=command.HELP, description=getattr(command, "DESCRIPTION", None))
+    if hasattr(command, "arguments"):
+        command.arguments(parser)
+    if command.FORMATS:
+        add_format_flags(parser, csv="csv" in command.FORMATS)
+    parser.set_defaults(func=command.run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import sys
 
 import pandas as pd
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import emit, parse_date_arg
 from forecast.formats import to_json
 
 log = logging.getLogger(__name__)
@@ -21,20 +21,20 @@ log = logging.getLogger(__name__)
 EXIT_ALERT = 3
 
 
-def register(sub) -> None:
-    parser = sub.add_parser(
-        "alerts", help="peak alerts (blue/yellow/orange/red) for a window of days",
-        description="Peak alerts from the thresholds in data/alerts.yaml: the day, series, level, forecast and "
-                    "interval, the threshold crossed and the probability of crossing it. Default window: the "
-                    "latest season's Chunyun in the current run.")
+HELP = "peak alerts (blue/yellow/orange/red) for a window of days"
+DESCRIPTION = ("Peak alerts from the thresholds in data/alerts.yaml: the day, series, level, forecast and "
+               "interval, the threshold crossed and the probability of crossing it. Default window: the "
+               "latest season's Chunyun in the current run.")
+FORMATS = ("json", "csv")
+
+
+def arguments(parser) -> None:
     parser.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD (default: Chunyun start)")
     parser.add_argument("--days", type=int, help="number of days (1-400; default: the season's length)")
     parser.add_argument("--region", help="only this region (jiangxi, national, 江西 ...)")
     parser.add_argument("--min-level", help="lowest level shown: blue, yellow, orange or red")
     parser.add_argument("--cutoff", metavar="DATE", help="forecast live from data up to DATE instead of the current run")
     parser.add_argument("--fail-on", metavar="LEVEL", help="exit 3 when an alert at LEVEL or above exists")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def _live_forecasts(cutoff, start, days, region) -> tuple[pd.DataFrame, str]:

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import logging
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
 
 log = logging.getLogger(__name__)
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "backtest", help="season-aligned backtest of every model (Markdown report, or --json/--csv metrics)",
-        description="For each season, train only on data before its Chunyun window and forecast its 40 days; score "
-                    "daily MAPE/sMAPE, season total error, peak date and value errors and interval coverage against "
-                    "the lunar-aligned baseline and the official forecast, plus nowcasts after 10/20/30 days. "
-                    "A full run (all series and seasons) is cached for `chunyun train` and reused for the same data.")
+HELP = "season-aligned backtest of every model (Markdown report, or --json/--csv metrics)"
+DESCRIPTION = ("For each season, train only on data before its Chunyun window and forecast its 40 days; score "
+               "daily MAPE/sMAPE, season total error, peak date and value errors and interval coverage against "
+               "the lunar-aligned baseline and the official forecast, plus nowcasts after 10/20/30 days. "
+               "A full run (all series and seasons) is cached for `chunyun train` and reused for the same data.")
+FORMATS = ("json", "csv")
+
+
+def arguments(parser) -> None:
     parser.add_argument("--seasons", nargs="+", type=int, metavar="S", help="seasons to test (default 2016-2025)")
     parser.add_argument("--unique-id", nargs="+", dest="unique_ids", metavar="ID", help="series to test (default: all)")
     parser.add_argument("--no-nowcast", action="store_true", help="skip the nowcast backtests")
     parser.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
     parser.add_argument("--refresh", action="store_true", help="recompute a full backtest even if one is cached for this data")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -6,21 +6,19 @@ import unicodedata
 from datetime import date
 
 from forecast import calendar
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
 from forecast.errors import InvalidInput
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "calendar",
-        help="one season's calendar (春运 window, holiday, 调休, toll-free days)",
-        description="Print one season's calendar. A season is named by its Spring Festival year.",
-    )
+HELP = "one season's calendar (春运 window, holiday, 调休, toll-free days)"
+DESCRIPTION = "Print one season's calendar. A season is named by its Spring Festival year."
+FORMATS = ("json",)
+
+
+def arguments(parser) -> None:
     parser.add_argument("season", metavar="SEASON", help=f"Spring Festival year ({calendar.SUPPORTED_HINT})")
-    add_format_flags(parser, csv=False)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -6,14 +6,15 @@ on the store's data up to that day (``--as-of`` inside a season nowcasts it with
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import emit, parse_date_arg, text_table
+
+HELP = "daily forecast of one series (from the current run, or live with --cutoff/--as-of)"
+DESCRIPTION = ("Daily forecast rows unique_id, ds, yhat, yhat_lower, yhat_upper for one series. Without a range "
+               "the next season's Chunyun window is shown.")
+FORMATS = ("json", "csv")
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "forecast", help="daily forecast of one series (from the current run, or live with --cutoff/--as-of)",
-        description="Daily forecast rows unique_id, ds, yhat, yhat_lower, yhat_upper for one series. Without a range "
-                    "the next season's Chunyun window is shown.")
+def arguments(parser) -> None:
     parser.add_argument("--unique-id", required=True, help="region/metric, e.g. jiangxi/highway_exit_vehicles")
     parser.add_argument("--start", help="first day (YYYY-MM-DD)")
     parser.add_argument("--end", help="last day (YYYY-MM-DD)")
@@ -21,8 +22,6 @@ def register(subparsers) -> None:
     parser.add_argument("--cutoff", help="fit live on data up to this day")
     parser.add_argument("--as-of", dest="as_of", help="nowcast live with actuals up to this day")
     parser.add_argument("--level", type=int, default=80, choices=(80, 95), help="interval level (default 80)")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:
@@ -109,10 +108,6 @@ def _ts(d):
 
 
 def _text(frame) -> str:
-    if frame.empty:
-        return "no forecast rows in that range"
-    out = frame.copy()
-    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
-    for col in ("yhat", "yhat_lower", "yhat_upper"):
-        out[col] = (out[col] / 1e4).round(1)
-    return out.rename(columns={"yhat": "yhat(万)", "yhat_lower": "lower(万)", "yhat_upper": "upper(万)"}).to_string(index=False)
+    wan = {"yhat": "yhat(万)", "yhat_lower": "lower(万)", "yhat_upper": "upper(万)"}
+    return text_table(frame.rename(columns=wan), "no forecast rows in that range",
+                      **{col: (lambda v: (v / 1e4).round(1)) for col in wan.values()})

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import emit, parse_date_arg, text_table
 from forecast.errors import InvalidInput, NotFound
 
+HELP = "the stored rows of one series"
+DESCRIPTION = ("Print the stored observations of one series, in base units (persons or vehicles). "
+               "The series may be named with aliases, e.g. 江西/铁路旅客发送量.")
+FORMATS = ("json", "csv")
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "history",
-        help="the stored rows of one series",
-        description="Print the stored observations of one series, in base units (persons or vehicles). "
-                    "The series may be named with aliases, e.g. 江西/铁路旅客发送量.",
-    )
+
+def arguments(parser) -> None:
     parser.add_argument("unique_id", metavar="UNIQUE_ID", help="region/metric, e.g. jiangxi/highway_exit_vehicles")
     parser.add_argument("--start", metavar="DATE", help="first day (YYYY-MM-DD, inclusive)")
     parser.add_argument("--end", metavar="DATE", help="last day (YYYY-MM-DD, inclusive)")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def resolve_uid(value: str) -> str:
@@ -48,9 +45,5 @@ def run(args) -> int:
 
 
 def _text(frame) -> str:
-    if frame.empty:
-        return "no rows in that date range"
-    out = frame.copy()
-    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
-    out["y"] = out["y"].map(lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
-    return out.to_string(index=False)
+    return text_table(frame, "no rows in that date range",
+                      y=lambda y: y.map(lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
 
 COLUMNS = ["id", "action", "loaded_at", "source", "file", "accepted", "rejected", "unchanged", "replaced", "retracts",
            "retracted_by"]
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "loads", help="list the loads (ingests that stored rows) and retractions, oldest first",
-        description="The store's audit trail: every ingest that stored rows (id, time, source, file, rows accepted, "
-                    "rejected, unchanged and replaced) and every retraction (action retract: accepted = rows deleted, "
-                    "replaced = rows restored). `chunyun retract ID` takes a load back.")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
+HELP = "list the loads (ingests that stored rows) and retractions, oldest first"
+DESCRIPTION = ("The store's audit trail: every ingest that stored rows (id, time, source, file, rows accepted, "
+               "rejected, unchanged and replaced) and every retraction (action retract: accepted = rows deleted, "
+               "replaced = rows restored). `chunyun retract ID` takes a load back.")
+FORMATS = ("json", "csv")
 
 
 def run(args) -> int:

@@ -12,12 +12,14 @@ import logging
 log = logging.getLogger(__name__)
 
 
-def register(sub) -> None:
-    parser = sub.add_parser("prepare", help="build the default sample, load it, train a run (each only if missing)")
+HELP = "build the default sample, load it, train a run (each only if missing)"
+FORMATS: tuple[str, ...] = ()
+
+
+def arguments(parser) -> None:
     parser.add_argument("--force-train", action="store_true", help="train a new run even if one is current")
     parser.add_argument("--include-uncertain", action="store_true",
                         help="also load published days whose only copy is marked UNCERTAIN (never by default)")
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -11,7 +11,7 @@ import argparse
 
 import pandas as pd
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
 from forecast.errors import InvalidInput
 from forecast.realdays import load_days, load_holidays
 from forecast.reference import load_reference
@@ -25,14 +25,14 @@ HOLIDAY_TEXT_COLUMNS = ("year", "holiday", "ds", "metric", "measure", "value", "
                         "source_outlet", "id")
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "reference",
-        help="published Chunyun figures (curated, with sources)",
-        description="Published Chunyun figures from data/reference/figures.csv, in base units, "
-                    "with status (ok/flagged/superseded), publication date and source. --days: the "
-                    "ministry's daily figures (days.csv); --holidays: other holidays (holidays.csv).",
-    )
+HELP = "published Chunyun figures (curated, with sources)"
+DESCRIPTION = ("Published Chunyun figures from data/reference/figures.csv, in base units, "
+               "with status (ok/flagged/superseded), publication date and source. --days: the "
+               "ministry's daily figures (days.csv); --holidays: other holidays (holidays.csv).")
+FORMATS = ("json", "csv")
+
+
+def arguments(parser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--days", action="store_true",
                        help="the curated national daily rows of the Chunyun seasons (actual, estimate, derived)")
@@ -49,8 +49,6 @@ def register(subparsers) -> None:
                              "duplicate and superseded copies)")
     parser.add_argument("--include-uncertain", action="store_true",
                         help="--days/--holidays: also rows that need a second source (left out by default)")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def _text(df: pd.DataFrame, columns=TEXT_COLUMNS) -> str:

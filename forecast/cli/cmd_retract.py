@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
+
+HELP = "take a load back: delete the rows it stored, restore the values it replaced"
+DESCRIPTION = ("Undo load LOAD_ID (from `chunyun loads` or an ingest report) in one transaction: the rows it "
+               "inserted are deleted and the values it replaced are put back, with their source; a retract row "
+               "is added to the audit trail. Refused for the sample, for a load already retracted and for a "
+               "load whose rows a later load replaced (retract that one first). Retrain afterwards.")
+FORMATS = ("json",)
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "retract", help="take a load back: delete the rows it stored, restore the values it replaced",
-        description="Undo load LOAD_ID (from `chunyun loads` or an ingest report) in one transaction: the rows it "
-                    "inserted are deleted and the values it replaced are put back, with their source; a retract row "
-                    "is added to the audit trail. Refused for the sample, for a load already retracted and for a "
-                    "load whose rows a later load replaced (retract that one first). Retrain afterwards.")
+def arguments(parser) -> None:
     parser.add_argument("load_id", metavar="LOAD_ID", type=int, help="the id of the load to take back")
     parser.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
-    add_format_flags(parser, csv=False)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

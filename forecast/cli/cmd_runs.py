@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
 
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser("runs", help="list trained runs (newest first; * marks current)",
-                                   description="List the runs under <var_dir>/runs: run_id, created_at, cutoff, data_end, "
-                                               "data_kind, series count and which one is current.")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
+HELP = "list trained runs (newest first; * marks current)"
+DESCRIPTION = ("List the runs under <var_dir>/runs: run_id, created_at, cutoff, data_end, "
+               "data_kind, series count and which one is current.")
+FORMATS = ("json", "csv")
 
 
 def run(args) -> int:

@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import logging
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
 from forecast.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
 
-def register(sub) -> None:
+HELP = "generate the calibrated SAMPLE history (data/sample/)"
+DESCRIPTION = ("Generate the sample daily history (every value synthetic, calibrated to the published "
+               "figures; see data/sample/ASSUMPTIONS.md). The output is identical for a seed.")
+FORMATS = ("json", "csv")
+
+
+def arguments(parser) -> None:
     from forecast.sample import DEFAULT_SEED
 
-    parser = sub.add_parser(
-        "sample", help="generate the calibrated SAMPLE history (data/sample/)",
-        description="Generate the sample daily history (every value synthetic, calibrated to the published "
-                    "figures; see data/sample/ASSUMPTIONS.md). The output is identical for a seed.")
     parser.add_argument("--out", metavar="DIR", help="output directory (default: data/sample under CHUNYUN_DATA_DIR)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--stations", type=int, metavar="N",
                         help="instead, generate N SAMPLE toll stations splitting the region's sample highway exits "
                              "(registry data/stations/REGION.csv, series data/sample/stations/; with --out, all in DIR)")
     parser.add_argument("--region", default="jiangxi", help="region of --stations (default jiangxi)")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
+
+HELP = "every model's season-aligned forecast against the real published days"
+DESCRIPTION = ("For every season with real published daily figures: each model's daily MAPE and 80% band "
+               "coverage on the real days, season total, peak day and size, beside the naive (the last real "
+               "season on the lunar calendar) and the official forecasts; the chosen model's nowcast after "
+               "10/20/30 days and one day ahead against the ministry's same-day estimates. Metrics on the "
+               "sample are listed apart and labelled sample.")
+FORMATS = ("json",)
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "scorecard", help="every model's season-aligned forecast against the real published days",
-        description="For every season with real published daily figures: each model's daily MAPE and 80% band "
-                    "coverage on the real days, season total, peak day and size, beside the naive (the last real "
-                    "season on the lunar calendar) and the official forecasts; the chosen model's nowcast after "
-                    "10/20/30 days and one day ahead against the ministry's same-day estimates. Metrics on the "
-                    "sample are listed apart and labelled sample.")
+def arguments(parser) -> None:
     parser.add_argument("--season", type=int, help="only this season (Spring Festival year)")
     parser.add_argument("--unique-id", dest="unique_id", help="only this series, e.g. national/cross_regional_trips")
-    add_format_flags(parser, csv=False)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

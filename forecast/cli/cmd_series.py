@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit, text_table
 
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "series",
-        help="list the stored series (unit, first and last day, rows, sources)",
-        description="List every series in the store: unique_id, unit, first_ds, last_ds, rows and sources "
-                    "(';'-separated).",
-    )
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
+HELP = "list the stored series (unit, first and last day, rows, sources)"
+DESCRIPTION = ("List every series in the store: unique_id, unit, first_ds, last_ds, rows and sources "
+               "(';'-separated).")
+FORMATS = ("json", "csv")
 
 
 def run(args) -> int:
@@ -25,10 +19,5 @@ def run(args) -> int:
 
 
 def _text(frame) -> str:
-    if frame.empty:
-        return "no stored series (load some with `chunyun ingest FILE` or `chunyun prepare`)"
-    out = frame.copy()
-    for col in ("first_ds", "last_ds"):
-        out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out["unit"] = out["unit"].fillna("?")
-    return out.to_string(index=False)
+    return text_table(frame, "no stored series (load some with `chunyun ingest FILE` or `chunyun prepare`)",
+                      dates=("first_ds", "last_ds"), unit=lambda u: u.fillna("?"))

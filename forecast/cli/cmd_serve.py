@@ -11,12 +11,14 @@ from forecast import settings
 log = logging.getLogger(__name__)
 
 
-def register(sub) -> None:
-    parser = sub.add_parser("serve", help="serve the HTTP API with gunicorn (default http://127.0.0.1:8000)")
+HELP = "serve the HTTP API with gunicorn (default http://127.0.0.1:8000)"
+FORMATS: tuple[str, ...] = ()
+
+
+def arguments(parser) -> None:
     parser.add_argument("--host", help="address to listen on (default CHUNYUN_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default CHUNYUN_PORT or 8000)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default CHUNYUN_WORKERS or 2 x cores + 1, at most 8)")
-    parser.set_defaults(func=run)
 
 
 def command(args) -> tuple[list[str], dict]:

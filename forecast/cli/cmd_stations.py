@@ -19,18 +19,20 @@ from forecast.cli.output import add_format_flags, emit, parse_date_arg
 log = logging.getLogger(__name__)
 
 
-def register(sub) -> None:
-    parser = sub.add_parser("stations", help="toll stations ranked on a day: exits, load, capacity level, lanes",
-                            description="The toll stations of a region on a day, from the current run: forecast exits "
-                                        "with the 80%% interval, load against design capacity, the capacity alert "
-                                        "level and the ETC/manual lanes needed at the busiest hour.")
+HELP = "toll stations ranked on a day: exits, load, capacity level, lanes"
+DESCRIPTION = ("The toll stations of a region on a day, from the current run: forecast exits "
+               "with the 80%% interval, load against design capacity, the capacity alert "
+               "level and the ETC/manual lanes needed at the busiest hour.")
+FORMATS: tuple[str, ...] = ()  # added in arguments, before the sub-command ``fit``
+
+
+def arguments(parser) -> None:
     parser.add_argument("--region", help="region (default: the first with stations)")
     parser.add_argument("--date", help="day (YYYY-MM-DD; default: the busiest of the run's latest season)")
     parser.add_argument("--top", type=int, help="at most N stations (default all)")
     parser.add_argument("--by", choices=("exits", "load"), default="exits", help="rank by exits (default) or load")
     parser.add_argument("--registry", action="store_true", help="list the station registry only (no run needed)")
     add_format_flags(parser)
-    parser.set_defaults(func=run)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     fit = actions.add_parser("fit", help="run the station function on a Parquet input with either engine")
     fit.add_argument("--input", required=True, help="Parquet input (unique_id, ds, y)")

@@ -6,20 +6,19 @@ the store's data up to that day (``run_id`` is null).
 
 from __future__ import annotations
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import emit, parse_date_arg
+
+HELP = "season summary of a region (totals with 80%% intervals, peak day and odds)"
+DESCRIPTION = ("Per metric: season total with its 80% interval, year-on-year change, daily average, peak day "
+               "and value, the three likeliest peak days and the probability of a record day.")
+FORMATS = ("json",)
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "summary", help="season summary of a region (totals with 80%% intervals, peak day and odds)",
-        description="Per metric: season total with its 80% interval, year-on-year change, daily average, peak day "
-                    "and value, the three likeliest peak days and the probability of a record day.")
+def arguments(parser) -> None:
     parser.add_argument("--region", required=True, help="region name or alias (jiangxi, 江西, national, 全国)")
     parser.add_argument("--season", required=True, type=int, help="season (Spring Festival year), e.g. 2026")
     parser.add_argument("--cutoff", help="fit live on data up to this day")
     parser.add_argument("--as-of", dest="as_of", help="nowcast live with actuals up to this day")
-    add_format_flags(parser, csv=False)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

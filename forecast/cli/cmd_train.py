@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import time
 
-from forecast.cli.output import add_format_flags, emit, parse_date_arg
+from forecast.cli.output import emit, parse_date_arg
+
+HELP = "fit every series, write a run and make it current"
+DESCRIPTION = ("Fit every series in the store on data up to --cutoff (default: the data end), write the "
+               "season-aligned past forecasts, the forward forecast through the second season after the "
+               "cutoff, summaries, backtest metrics and model JSON into a new run, then switch `current` to it "
+               "atomically. Progress goes to stderr.")
+FORMATS = ("json",)
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "train", help="fit every series, write a run and make it current",
-        description="Fit every series in the store on data up to --cutoff (default: the data end), write the "
-                    "season-aligned past forecasts, the forward forecast through the second season after the "
-                    "cutoff, summaries, backtest metrics and model JSON into a new run, then switch `current` to it "
-                    "atomically. Progress goes to stderr.")
+def arguments(parser) -> None:
     parser.add_argument("--cutoff", help="last day the models may see (YYYY-MM-DD)")
     parser.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
     parser.add_argument("--engine", choices=("local", "spark"), default="local",
                         help="where the station series are fitted: the local process pool (default) or Spark")
     parser.add_argument("--spark-master", metavar="URL", help="Spark master for --engine spark (default local[2], "
                         "e.g. spark://127.0.0.1:7077)")
-    add_format_flags(parser, csv=False)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

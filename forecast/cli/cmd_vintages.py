@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.cli.output import add_format_flags, emit
+from forecast.cli.output import emit
+
+HELP = "the revision trail: the season total and peak as forecast on each day of the season"
+DESCRIPTION = ("As of the eve of the window and each day of it (from the store's real days): the season total "
+               "with its 80% interval and the peak day and size the chosen model forecast, beside the outturn.")
+FORMATS = ("json", "csv")
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "vintages", help="the revision trail: the season total and peak as forecast on each day of the season",
-        description="As of the eve of the window and each day of it (from the store's real days): the season total "
-                    "with its 80% interval and the peak day and size the chosen model forecast, beside the outturn.")
+def arguments(parser) -> None:
     parser.add_argument("--season", type=int, required=True, help="season (Spring Festival year), e.g. 2025")
     parser.add_argument("--unique-id", dest="unique_id", default="national/cross_regional_trips",
                         help="series (default national/cross_regional_trips)")
-    add_format_flags(parser)
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

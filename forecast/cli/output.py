@@ -30,6 +30,19 @@ def parse_date_arg(value: str | None, name: str) -> pd.Timestamp | None:
         raise InvalidInput(f"{name} {value!r} is not a date", hint="use YYYY-MM-DD") from None
 
 
+def text_table(frame: pd.DataFrame, empty: str, dates=("ds",), **columns) -> str:
+    """``frame`` as a text table: ``empty`` when it has no row; the ``dates`` columns as YYYY-MM-DD;
+    each ``column=fn`` rewritten as ``fn(column)``."""
+    if frame.empty:
+        return empty
+    out = frame.copy()
+    for col in dates:
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
+    for col, fn in columns.items():
+        out[col] = fn(out[col])
+    return out.to_string(index=False)
+
+
 def emit(obj, fmt: str, text=None) -> None:
     """Write ``obj`` as JSON, CSV (frames only) or text (``text`` callable or str())."""
     if fmt == "json":

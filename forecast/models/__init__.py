@@ -1,6 +1,7 @@
 """Daily forecasters. Each follows :class:`forecast.models.base.Forecaster`:
-``fit(history) -> self``, ``predict(dates, level=80) -> ds, yhat, yhat_lower, yhat_upper``,
-``sample_paths(dates, n, rng)``, ``to_json()`` and :func:`from_json`.
+``fit(history) -> self``, ``predict(dates, level=80, cal=OFFICIAL) -> ds, yhat, yhat_lower, yhat_upper``,
+``sample_paths(dates, n, rng, cal=OFFICIAL)``, ``to_json()`` and :func:`from_json`. ``cal`` is the
+calendar to predict on (:class:`forecast.models.features.Calendar`; the scenarios pass a changed one).
 
 | name | class | what |
 |---|---|---|

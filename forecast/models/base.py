@@ -1,9 +1,11 @@
 """The forecaster contract shared by every daily model.
 
 ``__init__`` only stores parameters. ``fit(history) -> self`` checks the frame (``ds, y`` and at
-most one ``unique_id``) and calls ``_fit``; ``predict(dates, level=80)`` checks the dates and calls
-``_predict`` for the point forecast, then adds an interval from the residual model; fitted
-attributes end in ``_``. Models are saved as versioned JSON (``to_json`` / :func:`from_json`),
+most one ``unique_id``) and calls ``_fit``; ``predict(dates, level=80, cal=OFFICIAL)`` checks the
+dates and calls ``_predict(idx, cal)`` for the point forecast on the calendar ``cal``
+(:class:`forecast.models.features.Calendar`: the official one, or one with a season changed, as the
+scenarios pass), then adds an interval from the residual model; fitted attributes end in ``_`` and
+predicting never changes them. Models are saved as versioned JSON (``to_json`` / :func:`from_json`),
 never pickled.
 
 Uncertainty is modelled the same way for every model, on the log scale:
@@ -28,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InvalidInput, Unprocessable
-from forecast.models.features import covid_mask
+from forecast.models.features import OFFICIAL, Calendar, covid_mask
 
 JSON_VERSION = 1
 LEVEL_Z = {80: 1.2815515655446004, 95: 1.959963984540054}
@@ -87,20 +89,21 @@ class Forecaster:
         self._fit_residuals(hist)
         return self
 
-    def predict(self, dates, level: int = 80) -> pd.DataFrame:
+    def predict(self, dates, level: int = 80, *, cal: Calendar = OFFICIAL) -> pd.DataFrame:
         self._check_fitted()
         z = z_of(level)
         idx = check_dates(dates)
-        yhat = np.maximum(np.asarray(self._predict(idx), dtype=float), 0.0)
+        yhat = np.maximum(np.asarray(self._predict(idx, cal), dtype=float), 0.0)
         sd = self.log_sd(idx)
         return pd.DataFrame({"ds": idx, "yhat": yhat, "yhat_lower": yhat * np.exp(-z * sd), "yhat_upper": yhat * np.exp(z * sd)})
 
-    def sample_paths(self, dates, n: int = 1000, rng: np.random.Generator | None = None) -> np.ndarray:
+    def sample_paths(self, dates, n: int = 1000, rng: np.random.Generator | None = None, *,
+                     cal: Calendar = OFFICIAL) -> np.ndarray:
         """``n`` x ``len(dates)`` simulated values (lognormal AR(1) residuals plus a shared level shock)."""
         self._check_fitted()
         idx = check_dates(dates)
         rng = rng if rng is not None else np.random.default_rng(0)
-        mean = np.maximum(np.asarray(self._predict(idx), dtype=float), 1e-9)
+        mean = np.maximum(np.asarray(self._predict(idx, cal), dtype=float), 1e-9)
         level = self.level_sd(idx)
         return simulate_paths(mean, self.sigma_, self.phi_, level, n, rng)
 
@@ -118,7 +121,7 @@ class Forecaster:
         recent = recent[(recent["y"] > 0) & ~covid_mask(recent["ds"])]
         if len(recent) < 30:
             recent = hist[(hist["y"] > 0) & ~covid_mask(hist["ds"])].tail(3 * 365)
-        fitted = np.maximum(np.asarray(self._predict(pd.DatetimeIndex(recent["ds"])), dtype=float), 1e-9)
+        fitted = np.maximum(np.asarray(self._predict(pd.DatetimeIndex(recent["ds"]), OFFICIAL), dtype=float), 1e-9)
         res = np.log(recent["y"].to_numpy()) - np.log(fitted)
         res = res - np.mean(res)
         # In-sample residuals understate out-of-sample error; 1.25 is the factor the backtest's
@@ -167,7 +170,7 @@ class Forecaster:
     def _fit(self, hist: pd.DataFrame) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:  # pragma: no cover - abstract
+    def _predict(self, idx: pd.DatetimeIndex, cal: Calendar) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.base import Forecaster
-from forecast.models.features import day_features
+from forecast.models.features import Calendar
 from forecast.models.profile import WINDOW, LunarProfile
 from forecast.models.sm_model import CalendarRegression
 
@@ -35,16 +35,16 @@ class HybridDaily(Forecaster):
         self.profile_ = LunarProfile(self.templates).fit(hist)
         self.level_sigma_ = self.regression_.level_sigma_
 
-    def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
-        reg = np.maximum(self.regression_._predict(idx), 1e-9)
-        f = day_features(idx)
+    def _predict(self, idx: pd.DatetimeIndex, cal: Calendar) -> np.ndarray:
+        reg = np.maximum(self.regression_._predict(idx, cal), 1e-9)
+        f = cal.features(idx)
         seasons = f["season"].to_numpy()
         first = min(self.profile_.seasons_) if self.profile_.seasons_ else None
         blend = ((f["offset"] >= WINDOW[0]) & (f["offset"] <= WINDOW[1])).to_numpy()
         blend &= (first is not None) & (seasons > (first if first is not None else 0))
         out = reg.copy()
         if blend.any() and self.weight > 0:
-            prof = np.maximum(self.profile_._predict(idx[blend]), 1e-9)
+            prof = np.maximum(self.profile_._predict(idx[blend], cal), 1e-9)
             out[blend] = np.exp(self.weight * np.log(prof) + (1 - self.weight) * np.log(reg[blend]))
         return out
 

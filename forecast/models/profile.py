@@ -20,26 +20,26 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar
+from forecast.calendar import COMPLETE_SHARE, COVID_SEASONS
 from forecast.models.base import Forecaster
-from forecast.models.features import COVID_SEASONS, COVID_START, covid_mask, day_features
+from forecast.models.features import COVID_START, OFFICIAL, Calendar, covid_mask
 
 WINDOW = (-30, 40)  # offsets (days from 正月初一) matched by season position
 GROWTH_DAYS = 91
 
 
-def complete_seasons(hist: pd.DataFrame, cutoff: pd.Timestamp, min_share: float = 0.95) -> list[int]:
+def complete_seasons(hist: pd.DataFrame, cutoff: pd.Timestamp, min_share: float = COMPLETE_SHARE) -> list[int]:
     """Seasons whose Chunyun window ends by ``cutoff`` and has at least ``min_share`` of its days."""
     ds = pd.DatetimeIndex(hist["ds"])
     ds = ds[ds <= cutoff]
     if len(ds) == 0:
         return []
-    f = day_features(ds)
+    f = OFFICIAL.features(ds)
     counts = f.loc[f["in_chunyun"].to_numpy(), "season"].value_counts()
     out = []
     for year, n in sorted(counts.items()):
         s = calendar.season(int(year))
-        days = (pd.Timestamp(s.chunyun_end) - pd.Timestamp(s.chunyun_start)).days + 1
-        if pd.Timestamp(s.chunyun_end) <= cutoff and n >= min_share * days:
+        if pd.Timestamp(s.chunyun_end) <= cutoff and n >= min_share * s.length:
             out.append(int(year))
     return out
 
@@ -50,7 +50,7 @@ def normal_seasons(seasons) -> list[int]:
 
 def _ordinary(days: pd.DatetimeIndex) -> np.ndarray:
     """Days outside every Spring Festival's travel window (offsets -30..+40)."""
-    off = day_features(days)["offset"].to_numpy()
+    off = OFFICIAL.features(days)["offset"].to_numpy()
     return (off < WINDOW[0]) | (off > WINDOW[1])
 
 
@@ -79,13 +79,13 @@ def recent_growth(hist: pd.DataFrame, cutoff: pd.Timestamp) -> float:
     return 1.0
 
 
-def aligned_dates(targets: pd.DatetimeIndex, template: int) -> pd.DatetimeIndex:
-    """For each target day, the matching day of season ``template`` (NaT outside the window)."""
-    f = day_features(targets)
-    t = calendar.season(int(template))
+def aligned_dates(targets: pd.DatetimeIndex, template: int, cal: Calendar = OFFICIAL) -> pd.DatetimeIndex:
+    """For each target day on calendar ``cal``, the matching day of season ``template`` (NaT outside the window)."""
+    f = cal.features(targets)
+    t = cal.season(int(template))
     hs_t, he_t = pd.Timestamp(t.holiday_start), pd.Timestamp(t.holiday_end)
     inside = (f["offset"] >= WINDOW[0]) & (f["offset"] <= WINDOW[1])
-    by_season = {int(y): calendar.season(int(y)) for y in np.unique(f.loc[inside, "season"])}
+    by_season = {int(y): cal.season(int(y)) for y in np.unique(f.loc[inside, "season"])}
     out = []
     for ds, season, offset, hol, hd, dte in zip(f["ds"], f["season"], f["offset"], f["is_holiday"],
                                                 f["holiday_day"], f["days_to_holiday_end"], strict=True):
@@ -124,10 +124,11 @@ class LunarProfile(Forecaster):
     def _template_seasons(self, hist: pd.DataFrame, cutoff: pd.Timestamp) -> list[int]:
         return normal_seasons(complete_seasons(hist, cutoff))
 
-    def _aligned(self, targets: pd.DatetimeIndex, template: int) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex, np.ndarray]:
-        """For each target day, two template days and the weight of the second (0: the first alone),
-        so that a subclass can place a target day between two template days."""
-        src = aligned_dates(targets, template)
+    def _aligned(self, targets: pd.DatetimeIndex, template: int,
+                 cal: Calendar) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex, np.ndarray]:
+        """For each target day on calendar ``cal``, two template days and the weight of the second
+        (0: the first alone), so that a subclass can place a target day between two template days."""
+        src = aligned_dates(targets, template, cal)
         return src, src, np.zeros(len(targets))
 
     def _series(self) -> pd.Series:
@@ -136,9 +137,9 @@ class LunarProfile(Forecaster):
     def _growth(self, years: int) -> float:
         return self.growth_ ** years
 
-    def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
+    def _predict(self, idx: pd.DatetimeIndex, cal: Calendar) -> np.ndarray:
         s = self._series()
-        f = day_features(idx)
+        f = cal.features(idx)
         out = np.full(len(idx), np.nan)
         in_window = ((f["offset"] >= WINDOW[0]) & (f["offset"] <= WINDOW[1])).to_numpy()
         seasons = f["season"].to_numpy()
@@ -149,7 +150,7 @@ class LunarProfile(Forecaster):
                 continue
             values = []
             for tmpl in usable:
-                first, second, w = self._aligned(idx[rows], tmpl)
+                first, second, w = self._aligned(idx[rows], tmpl, cal)
                 a = s.reindex(first).to_numpy()
                 if w.any():
                     b = s.reindex(second).to_numpy()

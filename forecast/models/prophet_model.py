@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.base import Forecaster
-from forecast.models.features import calendar_columns, covid_mask, design
+from forecast.models.features import OFFICIAL, Calendar, calendar_columns, covid_mask, design
 
 for _name in ("prophet", "prophet.plot", "cmdstanpy"):
     logging.getLogger(_name).setLevel(logging.ERROR)
@@ -47,15 +47,15 @@ class ProphetDaily(Forecaster):
         self.regressor_prior_scale = regressor_prior_scale
         self.changepoint_range = changepoint_range
 
-    def _frame(self, idx: pd.DatetimeIndex) -> pd.DataFrame:
-        x = design(idx)[calendar_columns()].reset_index(drop=True)
+    def _frame(self, idx: pd.DatetimeIndex, cal: Calendar) -> pd.DataFrame:
+        x = design(idx, cal)[calendar_columns()].reset_index(drop=True)
         x.insert(0, "ds", pd.DatetimeIndex(idx))
         return x
 
     def _fit(self, hist: pd.DataFrame) -> None:
         keep = ~covid_mask(hist["ds"]) & (hist["y"] > 0)
         h = hist[keep]
-        frame = self._frame(pd.DatetimeIndex(h["ds"]))
+        frame = self._frame(pd.DatetimeIndex(h["ds"]), OFFICIAL)
         frame["y"] = np.log(h["y"].to_numpy())
         Prophet = _prophet()
         m = Prophet(growth="linear", yearly_seasonality=self.yearly_order, weekly_seasonality=3,
@@ -66,8 +66,8 @@ class ProphetDaily(Forecaster):
         m.fit(frame)
         self.model_ = m
 
-    def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
-        out = self.model_.predict(self._frame(idx))
+    def _predict(self, idx: pd.DatetimeIndex, cal: Calendar) -> np.ndarray:
+        out = self.model_.predict(self._frame(idx, cal))
         return np.exp(out["yhat"].to_numpy())
 
     def _fitted_json(self) -> dict:

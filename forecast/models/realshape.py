@@ -30,7 +30,7 @@ import pandas as pd
 
 from forecast import calendar
 from forecast.models.base import Forecaster, check_history
-from forecast.models.features import day_features, season_dates
+from forecast.models.features import OFFICIAL, Calendar, season_dates
 from forecast.models.hybrid import HybridDaily
 from forecast.models.profile import WINDOW, LunarProfile, complete_seasons, normal_seasons
 
@@ -50,9 +50,9 @@ def real_seasons(hist: pd.DataFrame, cutoff: pd.Timestamp, share: float = REAL_S
     return out
 
 
-def anchor_offsets(season: int) -> np.ndarray:
-    """The anchors of :class:`RealAnchored` as offsets from 正月初一, increasing."""
-    s = calendar.season(int(season))
+def anchor_offsets(season: int, cal: Calendar = OFFICIAL) -> np.ndarray:
+    """The anchors of :class:`RealAnchored` on calendar ``cal`` as offsets from 正月初一, increasing."""
+    s = cal.season(int(season))
     sf = pd.Timestamp(s.spring_festival)
 
     def off(d) -> int:
@@ -80,8 +80,8 @@ class LunarReal(_RealTemplates):
 
     name = "lunar_real"
 
-    def _aligned(self, targets, template):
-        f = day_features(targets)
+    def _aligned(self, targets, template, cal):
+        f = cal.features(targets)
         sf = pd.Timestamp(calendar.spring_festival(int(template)))
         src = pd.DatetimeIndex(sf + pd.to_timedelta(f["offset"].to_numpy(), unit="D"))
         return src, src, np.zeros(len(targets))
@@ -92,14 +92,14 @@ class RealAnchored(_RealTemplates):
 
     name = "real_anchored"
 
-    def _aligned(self, targets, template):
-        f = day_features(targets)
+    def _aligned(self, targets, template, cal):
+        f = cal.features(targets)
         out_first, out_second, weight = [], [], []
         tmpl_sf = pd.Timestamp(calendar.spring_festival(int(template)))
-        tmpl_anchors = anchor_offsets(template)
+        tmpl_anchors = anchor_offsets(template, cal)
         by_season: dict[int, np.ndarray] = {}
         for season, offset in zip(f["season"].to_numpy(), f["offset"].to_numpy(), strict=True):
-            anchors = by_season.setdefault(int(season), anchor_offsets(int(season)))
+            anchors = by_season.setdefault(int(season), anchor_offsets(int(season), cal))
             pos = float(np.interp(offset, anchors, tmpl_anchors))
             lo = int(np.floor(pos))
             out_first.append(tmpl_sf + pd.Timedelta(days=lo))
@@ -132,14 +132,14 @@ class RealBlend(Forecaster):
         model._fit_residuals(check_history(history))
         return model
 
-    def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
-        base = np.maximum(self.hybrid_._predict(idx), 1e-9)
-        off = day_features(idx)["offset"].to_numpy()
+    def _predict(self, idx: pd.DatetimeIndex, cal: Calendar) -> np.ndarray:
+        base = np.maximum(self.hybrid_._predict(idx, cal), 1e-9)
+        off = cal.features(idx)["offset"].to_numpy()
         inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
         if not inside.any() or not self.anchored_.seasons_:
             return base
         out = base.copy()
-        real = np.maximum(self.anchored_._predict(idx[inside]), 1e-9)
+        real = np.maximum(self.anchored_._predict(idx[inside], cal), 1e-9)
         out[inside] = np.exp(self.weight * np.log(real) + (1 - self.weight) * np.log(base[inside]))
         return out
 

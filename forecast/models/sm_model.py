@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.base import Forecaster
-from forecast.models.features import covid_mask, design, regression_columns
+from forecast.models.features import Calendar, covid_mask, design, regression_columns
 
 KNOT_DAYS = 182
 MAX_SLOPE = np.log(1.15)  # per year
@@ -90,8 +90,8 @@ class CalendarRegression(Forecaster):
         last = tail.iloc[-1]
         return phi, float(last) if np.isfinite(last) else 0.0
 
-    def _predict(self, idx: pd.DatetimeIndex) -> np.ndarray:
-        x = np.hstack([self._trend_basis(idx), design(idx).to_numpy()])
+    def _predict(self, idx: pd.DatetimeIndex, cal: Calendar) -> np.ndarray:
+        x = np.hstack([self._trend_basis(idx), design(idx, cal).to_numpy()])
         log_y = x @ self.beta_
         t = (idx - self.t0_).days.to_numpy() / 365.25
         beyond = np.maximum(t - self.t_end_, 0.0)

@@ -17,6 +17,7 @@ Modules, by what they draw: ``labels`` (labels and fonts), ``tables``, ``figures
 
 from __future__ import annotations
 
+from forecast.actuals import season_actuals
 from forecast.plots.backtest_report import (
     backtest_figure,
     backtest_mode_table,
@@ -61,7 +62,6 @@ from forecast.plots.tables import (
     peak_table,
     published_figures,
     reference_table,
-    season_actuals,
     season_totals_table,
     show_table,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast import metrics as metric_fns
 from forecast import registry
 from forecast.plots.figures import _date_axis, _plt, _shade_calendar, bar_table
 from forecast.plots.labels import SHORT_EN, TABLE_ORDER, WAN, metric_label, region_label, text, unit_label
@@ -35,11 +36,7 @@ def error_table(scored: pd.DataFrame, metric: str = "mape", models=None) -> pd.D
 def error_summary(scored: pd.DataFrame, metrics=("mape", "total_error_pct", "peak_date_error_days", "coverage_80",
                                                  "coverage_95"), seasons=None) -> pd.DataFrame:
     """Mean over seasons per model (rows) and metric (columns); signed errors as absolute values."""
-    sub = scored[scored["metric"].isin(list(metrics))].copy()
-    if seasons is not None:
-        sub = sub[sub["season"].isin(list(seasons))]
-    signed = sub["metric"].isin(["total_error_pct", "peak_value_error_pct"])
-    sub.loc[signed, "value"] = sub.loc[signed, "value"].abs()
+    sub = metric_fns.absolute(scored[scored["metric"].isin(list(metrics))], seasons)
     wide = sub.pivot_table(index="model", columns="metric", values="value", aggfunc="mean")
     return wide[[m for m in metrics if m in wide.columns]].round(2)
 
@@ -75,7 +72,7 @@ def backtest_mode_table(forecasts: pd.DataFrame, region: str, season: int, publi
         for model in models:
             if model not in g:
                 continue
-            total = float(np.where(g[model].isna(), g["y"], g[model]).sum())
+            total = metric_fns.season_total(g, model)
             label = "baseline" if model == BASELINE else "forecast" if model == "chosen" else model
             row[f"{label} total"] = round(total / WAN, 1)
             row[f"{label} error %"] = round((total / actual - 1) * 100, 2)

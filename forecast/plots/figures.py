@@ -63,7 +63,7 @@ def lunar_offset_overlay(history: pd.DataFrame, unique_id: str, seasons, ax=None
         d = data[data["season"] == s]
         if d.empty:
             continue
-        covid = s in (2020, 2021, 2022)
+        covid = s in calendar.COVID_SEASONS
         thick = s == highlight
         ax.plot(d["offset"], d["y"] / WAN, lw=2.2 if thick else 1.1, ls=":" if covid else "-",
                 color="black" if thick else cmap(i / max(len(seasons) - 1, 1)), label=str(s) + (" (COVID)" if covid else ""))
@@ -103,15 +103,26 @@ def lunar_offset_grid(history: pd.DataFrame, region: str, seasons, metrics=None,
     for ax, metric in zip(axes.flat, metrics, strict=False):
         lunar_offset_overlay(history, f"{region}/{metric}", seasons, ax=ax, offsets=offsets, reference=reference,
                              highlight=highlight, legend=False, title=metric_label(metric))
-    for ax in list(axes.flat)[len(metrics):]:
-        ax.set_visible(False)
-    seen = _legend_entries(axes)
-    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=min(len(seen), 8), frameon=False)
+    _one_legend(fig, axes, len(metrics), 8)
     seasons = list(seasons)
     fig.suptitle(f"[{data_tag(history)}] {region_label(region)}: {text('各季春运逐日', 'daily series by season')} "
                  f"{seasons[0]}-{seasons[-1]}, {text('农历对齐', 'lunar-aligned')}")
     fig.tight_layout(rect=(0, 0.05, 1, 0.96))
     return fig
+
+
+def _one_legend(fig, axes, used: int, max_columns: int) -> None:
+    """Hide the panels after the first ``used`` and put one legend for the figure below them."""
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+    seen = _legend_entries(axes)
+    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=min(len(seen), max_columns), frameon=False)
+
+
+def _first(forecasts: dict):
+    """The first season forecast of a region's ``forecasts`` and the region's name."""
+    fc = next(iter(forecasts.values()))
+    return fc, registry.parse_uid(fc.unique_id)[0]
 
 
 def _legend_entries(axes) -> dict:
@@ -189,12 +200,8 @@ def forecast_figure(forecasts: dict, tag: str, metrics=None, history: pd.DataFra
     fig, axes = plt.subplots(nrows, ncols, figsize=(6.2 * ncols, 3.3 * nrows + (0.9 if nrows == 1 else 0)), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         forecast_panel(ax, forecasts[metric], history=history, published=published, alerts=alerts)
-    for ax in list(axes.flat)[len(metrics):]:
-        ax.set_visible(False)
-    seen = _legend_entries(axes)
-    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=min(len(seen), 5), frameon=False)
-    fc = next(iter(forecasts.values()))
-    region = registry.parse_uid(fc.unique_id)[0]
+    _one_legend(fig, axes, len(metrics), 5)
+    fc, region = _first(forecasts)
     when = f", {text('截至', 'cutoff')} {pd.Timestamp(cutoff).date()}" if cutoff is not None else ""
     fig.suptitle(f"[{tag}] {region_label(region)} {fc.season} {text('春运预测', 'Chunyun forecast')}{when}")
     fig.tight_layout(rect=(0, 0.06 if nrows > 1 else 0.12, 1, 0.96))
@@ -223,12 +230,8 @@ def scenario_figure(base: dict, scenarios: dict, tag: str, metrics=("highway_exi
         _date_axis(ax)
         ax.set_ylabel(unit_label(metric))
         ax.set_title(metric_label(metric))
-    for ax in list(axes.flat)[len(metrics):]:
-        ax.set_visible(False)
-    seen = _legend_entries(axes)
-    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=min(len(seen), 4), frameon=False)
-    fc = next(iter(base.values()))
-    region = registry.parse_uid(fc.unique_id)[0]
+    _one_legend(fig, axes, len(metrics), 4)
+    fc, region = _first(base)
     fig.suptitle(f"[{tag}] {region_label(region)} {fc.season}: {text('情景与基准预测', 'scenarios against the base forecast')}")
     fig.tight_layout(rect=(0, 0.1, 1, 0.96))
     return fig

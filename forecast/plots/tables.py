@@ -1,7 +1,7 @@
 """Tables: the by-mode season table, peak odds, published figures, inventories and alert days, in 万.
 
-Nothing here forecasts: each function lays out what :mod:`forecast.engine`, :mod:`forecast.reference`
-or :mod:`forecast.alerts` returned the way a transport department publishes it. Tables are text and
+Nothing here forecasts or counts: each function lays out what :mod:`forecast.engine`,
+:mod:`forecast.actuals`, :mod:`forecast.reference` or :mod:`forecast.alerts` returned the way a transport department publishes it. Tables are text and
 always carry the Chinese names.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, registry
+from forecast import actuals
 from forecast.alerts import level_rank
 from forecast.plots.labels import SHORT_EN, TABLE_ORDER, WAN, wan
 from forecast.registry import METRICS
@@ -30,44 +30,6 @@ def show_table(df: pd.DataFrame, title: str) -> None:
     else:
         display(df)
 
-
-
-def season_actuals(history: pd.DataFrame, region: str, season: int, cutoff=None) -> dict:
-    """What the history says about ``season``'s Chunyun window, in the summary contract's shape.
-
-    Per metric: ``unit, total, yoy_pct, daily_avg, peak_date, peak_value, days`` (days observed)
-    and ``model="actual"``. Only days up to ``cutoff`` count; a metric with no day in the window
-    is left out, a partial window gives partial totals (``days`` says how many).
-    """
-    region = registry.resolve_region(region)
-    s = calendar.season(int(season))
-    prev = calendar.season(int(season) - 1)
-    h = history[history["unique_id"].astype(str).str.startswith(f"{region}/")]
-    if cutoff is not None:
-        h = h[pd.to_datetime(h["ds"]) <= pd.Timestamp(cutoff)]
-    out: dict = {}
-    for uid, g in h.groupby("unique_id"):
-        metric = registry.parse_uid(uid)[1]
-        y = g.set_index(pd.to_datetime(g["ds"]))["y"].sort_index()
-        now = y[pd.Timestamp(s.chunyun_start):pd.Timestamp(s.chunyun_end)]
-        if now.empty:
-            continue
-        before = y[pd.Timestamp(prev.chunyun_start):pd.Timestamp(prev.chunyun_end)]
-        n_prev = (prev.chunyun_end - prev.chunyun_start).days + 1
-        full = (s.chunyun_end - s.chunyun_start).days + 1
-        yoy = (now.sum() / before.sum() - 1) * 100 if len(before) == n_prev and len(now) == full and before.sum() > 0 else None
-        out[metric] = {"unit": METRICS[metric].unit, "total": float(now.sum()), "total_lower": None, "total_upper": None,
-                       "yoy_pct": yoy, "daily_avg": float(now.mean()), "peak_date": now.idxmax().date().isoformat(),
-                       "peak_value": float(now.max()), "peak_probabilities": [], "p_record": None, "model": "actual",
-                       "days": int(len(now))}
-    return {"region": region, "season": int(season), "cutoff": None if cutoff is None else str(pd.Timestamp(cutoff).date()),
-            "data_kind": _kind_of(h), "run_id": None, "metrics": out}
-
-
-def _kind_of(history: pd.DataFrame) -> str:
-    from forecast.engine import data_kind_of
-
-    return data_kind_of(history)
 
 
 def published_figures(region: str, season: int, kind: str = "forecast") -> dict[str, dict]:
@@ -103,7 +65,7 @@ def mode_table(summary: dict, published: dict | None = None, actual: dict | None
     """The by-mode table as a transport department publishes it, counts in 万 (万人次 / 万辆).
 
     ``summary``: the summary contract (or just its ``metrics``), from the engine or
-    :func:`season_actuals`. ``published``: :func:`published_figures` to set beside it; ``actual``:
+    :func:`forecast.actuals.season_actuals`. ``published``: :func:`published_figures` to set beside it; ``actual``:
     a second summary (e.g. the SAMPLE's actual season) for hindsight columns.
     """
     metrics = summary.get("metrics", summary)
@@ -171,16 +133,10 @@ def reference_table(region: str, season: int | None = None, seasons=None) -> pd.
 
 
 def season_totals_table(history: pd.DataFrame, region: str, seasons) -> pd.DataFrame:
-    """Chunyun window totals (万) per season (rows) and metric (columns) from the history; a season
-    counts when at least 95% of its window is there (:func:`forecast.season_totals.history_totals`)."""
-    from forecast.season_totals import history_totals
-
-    region = registry.resolve_region(region)
-    columns = {}
-    for name in TABLE_ORDER:
-        g = history[history["unique_id"] == f"{region}/{name}"]
-        if len(g):
-            columns[f"{SHORT_EN[name]} ({METRICS[name].display_unit})"] = history_totals(g[["ds", "y"]]) / WAN
+    """Chunyun window totals (万) per season (rows) and metric (columns) from the history
+    (:func:`forecast.actuals.season_totals_by_metric`)."""
+    totals = actuals.season_totals_by_metric(history, region, TABLE_ORDER)
+    columns = {f"{SHORT_EN[name]} ({METRICS[name].display_unit})": totals[name] / WAN for name in totals}
     table = pd.DataFrame(columns).round(1)
     table.index.name = "season"
     return table.loc[[s for s in seasons if s in table.index]]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from forecast.calendar import COVID_SEASONS  # noqa: F401 - the sample draws these seasons apart
 from forecast.registry import MODES
 
 DEFAULT_SEED = 2025
@@ -27,7 +28,6 @@ RAIL, ROAD, SELFDRIVE, AIR, WATER = ("rail_passengers", "road_passengers", "self
                                      "air_passengers", "water_passengers")
 OPERATING_MODES: tuple[str, ...] = (RAIL, ROAD, AIR, WATER)
 GENERATED: tuple[str, ...] = (*MODES, HIGHWAY)  # series drawn; cross_regional_trips is their sum
-COVID_SEASONS = (2020, 2021, 2022)
 COVID_BREAK = pd.Timestamp("2020-01-23")  # Wuhan closed; the 2020 season splits here
 
 # ---------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def _series(region: str, metric: str, targets: dict, cal: _Calendar, rng: np.ran
     anchor = targets[ANCHOR_SEASON][(region, metric)].value
     amp, peak = ANNUAL[metric]
     s14 = calendar.season(ANCHOR_SEASON)
-    doy14 = pd.date_range(s14.chunyun_start, s14.chunyun_end).dayofyear.to_numpy()
+    doy14 = s14.days.dayofyear.to_numpy()
     annual14 = (1 + amp * np.cos(2 * np.pi * (doy14 - peak) / 365.25)).sum()
     log_level = np.log(anchor / annual14 / ratio) + _trend_years(metric, cal) * np.log(TREND[metric])
     ordinary = _ordinary_factor(metric, cal)

@@ -55,7 +55,7 @@ class Target:
 
 def _window_days(season: int) -> int:
     s = calendar.season(season)
-    return (s.chunyun_end - s.chunyun_start).days + 1
+    return s.length
 
 
 def _first(*options):

@@ -29,6 +29,7 @@ end in ``_``; saved as versioned JSON.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -62,6 +63,66 @@ def offsets_of(days: np.ndarray) -> np.ndarray:
     return diff[np.arange(len(days)), np.abs(diff).argmin(axis=1)]
 
 
+@dataclass(frozen=True)
+class _Shares:
+    """A station's daily share of the province up to the cutoff, on a dense day axis from ``first``."""
+
+    dense: np.ndarray
+    first: int
+    cut: int
+
+    @classmethod
+    def of(cls, history: pd.DataFrame, cutoff) -> _Shares:
+        days = day_numbers(history["ds"])
+        y = history["y"].to_numpy(dtype=float)
+        tot = history["y_total"].to_numpy(dtype=float)
+        cut = int(day_numbers([pd.Timestamp(cutoff)])[0]) if cutoff is not None else int(days.max())
+        keep = (days <= cut) & np.isfinite(y) & np.isfinite(tot) & (tot > 0)
+        days, share = days[keep], y[keep] / tot[keep]
+        if len(days) == 0:
+            raise ValueError("no history before the cutoff")
+        first = int(days.min())
+        dense = np.full(cut - first + 1, np.nan)
+        dense[days - first] = share
+        return cls(dense, first, cut)
+
+    def mean(self, a: int, b: int) -> float:
+        """The mean share over days ``a..b`` (day numbers, inclusive), NaN when under a third is known."""
+        a, b = max(a, self.first), min(b, self.cut)
+        if b < a:
+            return np.nan
+        seg = self.dense[a - self.first:b - self.first + 1]
+        ok = np.isfinite(seg)
+        return float(seg[ok].mean()) if ok.sum() >= max(7, (b - a + 1) // 3) else np.nan
+
+
+@dataclass
+class _Past:
+    """Per past season, newest first: the profile (share over the pre-window share), that base, the
+    share ``lag`` days earlier, and the season's age."""
+
+    profiles: list
+    bases: list
+    lagged: list
+    ages: list
+
+
+def _loo_errors(p: np.ndarray, w: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Leave-one-season-out errors of the log share (the newest five seasons left out in turn)."""
+    errs = []
+    for i in range(min(len(p), 5)):
+        others = [j for j in range(len(p)) if j != i]
+        if not others:
+            break
+        q, wq = p[others], w[others]
+        okq = np.isfinite(q)
+        ws = (okq * wq[:, None]).sum(axis=0)
+        loo = np.nansum(np.where(okq, q, 0.0) * wq[:, None], axis=0) / np.where(ws > 0, ws, 1)
+        good = ok[i] & (ws > 0) & (p[i] > 0) & (loo > 0)
+        errs.append(np.log(p[i][good]) - np.log(loo[good]))
+    return np.concatenate(errs) if errs else np.array([])
+
+
 class LunarShare:
     name = "lunar_share"
     params = ("base_days", "max_seasons", "decay", "inflate", "profile")
@@ -82,95 +143,70 @@ class LunarShare:
     def fit(self, history: pd.DataFrame, cutoff=None, target_start=None) -> LunarShare:
         """``history``: ``ds, y, y_total`` (y may be missing on some days); ``target_start``: the
         first day to be forecast (default: the day after the cutoff), which sets the lag of ``adjust``."""
-        days = day_numbers(history["ds"])
-        y = history["y"].to_numpy(dtype=float)
-        tot = history["y_total"].to_numpy(dtype=float)
-        cut = int(day_numbers([pd.Timestamp(cutoff)])[0]) if cutoff is not None else int(days.max())
-        keep = (days <= cut) & np.isfinite(y) & np.isfinite(tot) & (tot > 0)
-        days, share = days[keep], y[keep] / tot[keep]
-        self.cutoff_ = cut
-        if len(days) == 0:
-            raise ValueError("no history before the cutoff")
-        first = int(days.min())
-        dense = np.full(cut - first + 1, np.nan)
-        dense[days - first] = share
-        self.first_ = first
-        start = int(day_numbers([pd.Timestamp(target_start)])[0]) if target_start is not None else cut + 1
-        lo, hi = PROFILE_OFFSETS
-        n_off = hi - lo + 1
-
-        def mean_share(a: int, b: int) -> float:  # days a..b inclusive, as day numbers
-            a, b = max(a, first), min(b, cut)
-            if b < a:
-                return np.nan
-            seg = dense[a - first:b - first + 1]
-            ok = np.isfinite(seg)
-            return float(seg[ok].mean()) if ok.sum() >= max(7, (b - a + 1) // 3) else np.nan
-
-        self.base_ = mean_share(cut - self.base_days + 1, cut)
+        shares = _Shares.of(history, cutoff)
+        self.cutoff_, self.first_ = shares.cut, shares.first
+        start = int(day_numbers([pd.Timestamp(target_start)])[0]) if target_start is not None else shares.cut + 1
+        self.base_ = shares.mean(shares.cut - self.base_days + 1, shares.cut)
         if not np.isfinite(self.base_):  # a station opened shortly before the cutoff
-            self.base_ = float(np.nanmean(dense[-self.base_days:])) if np.isfinite(dense[-self.base_days:]).any() else 0.0
-        # past seasons whose window and profile span lie inside the history
-        year = calendar.season_of(pd.Timestamp(int(cut) * 86400, unit="s"))
-        profiles, bases, lagged, ages = [], [], [], []
-        lag = max(0, _season_days(calendar.season_of(pd.Timestamp(start * 86400, unit="s")))[1] - cut - 1)
+            tail = shares.dense[-self.base_days:]
+            self.base_ = float(np.nanmean(tail)) if np.isfinite(tail).any() else 0.0
+        lag = max(0, _season_days(calendar.season_of(pd.Timestamp(start * 86400, unit="s")))[1] - shares.cut - 1)
+        past = self._past_seasons(shares, lag)
+        self.seasons_ = len(past.profiles)
+        self.profile_, self.sigma_ = self._profile_and_sigma(past)
+        self.adjust_, self.level_sigma_ = self._adjust(past, lag)
+        return self
+
+    def _past_seasons(self, shares: _Shares, lag: int) -> _Past:
+        """The past seasons whose window and profile span lie inside the history, newest first."""
+        lo, hi = PROFILE_OFFSETS
+        past = _Past([], [], [], [])
+        year = calendar.season_of(pd.Timestamp(int(shares.cut) * 86400, unit="s"))
         age = 0
         for y_ in range(year, calendar.FIRST_SEASON - 1, -1):
             sf, c_start, _c_end = _season_days(y_)
-            if sf + hi > cut or len(profiles) >= self.max_seasons:
-                if sf + hi > cut:
+            if sf + hi > shares.cut or len(past.profiles) >= self.max_seasons:
+                if sf + hi > shares.cut:
                     continue
                 break
-            if sf + lo < first:
+            if sf + lo < shares.first:
                 break
-            base = mean_share(c_start - self.base_days, c_start - 1)
+            base = shares.mean(c_start - self.base_days, c_start - 1)
             if not np.isfinite(base) or base <= 0:
                 continue
-            seg = dense[sf + lo - first:sf + hi - first + 1] / base
-            profiles.append(seg)
-            bases.append(base)
-            lagged.append(mean_share(c_start - lag - self.base_days, c_start - lag - 1) if lag > 0 else base)
-            ages.append(age)
+            past.profiles.append(shares.dense[sf + lo - shares.first:sf + hi - shares.first + 1] / base)
+            past.bases.append(base)
+            past.lagged.append(shares.mean(c_start - lag - self.base_days, c_start - lag - 1) if lag > 0 else base)
+            past.ages.append(age)
             age += 1
-        self.seasons_ = len(profiles)
-        if profiles and self.profile:
-            p = np.vstack(profiles)
-            w = self.decay ** np.asarray(ages, dtype=float)
+        return past
+
+    def _profile_and_sigma(self, past: _Past) -> tuple[np.ndarray, float]:
+        """The weighted mean profile and the log-share sigma (leave-one-season-out; flat: the spread)."""
+        lo, hi = PROFILE_OFFSETS
+        if past.profiles and self.profile:
+            p = np.vstack(past.profiles)
+            w = self.decay ** np.asarray(past.ages, dtype=float)
             ok = np.isfinite(p)
             wsum = (ok * w[:, None]).sum(axis=0)
             prof = np.where(wsum > 0, np.nansum(np.where(ok, p, 0.0) * w[:, None], axis=0) / np.where(wsum > 0, wsum, 1), 1.0)
-            self.profile_ = prof
-            # leave-one-season-out errors of the log share
-            errs = []
-            for i in range(min(len(profiles), 5)):
-                others = [j for j in range(len(profiles)) if j != i]
-                if not others:
-                    break
-                q, wq = p[others], w[others]
-                okq = np.isfinite(q)
-                ws = (okq * wq[:, None]).sum(axis=0)
-                loo = np.nansum(np.where(okq, q, 0.0) * wq[:, None], axis=0) / np.where(ws > 0, ws, 1)
-                good = ok[i] & (ws > 0) & (p[i] > 0) & (loo > 0)
-                errs.append(np.log(p[i][good]) - np.log(loo[good]))
-            e = np.concatenate(errs) if errs else np.array([])
-            self.sigma_ = float(np.sqrt(np.mean(e ** 2)) * self.inflate) if len(e) >= 20 else 0.25
-        else:
-            self.profile_ = np.ones(n_off)
-            if profiles:
-                p = np.vstack(profiles)
-                good = np.isfinite(p) & (p > 0)
-                self.sigma_ = float(np.sqrt(np.mean(np.log(p[good]) ** 2)) * self.inflate) if good.sum() >= 20 else 0.25
-            else:
-                self.sigma_ = 0.25
-        ratios = np.array([b / lg for b, lg in zip(bases, lagged, strict=True) if np.isfinite(lg) and lg > 0])
+            e = _loo_errors(p, w, ok)
+            return prof, float(np.sqrt(np.mean(e ** 2)) * self.inflate) if len(e) >= 20 else 0.25
+        if past.profiles:
+            p = np.vstack(past.profiles)
+            good = np.isfinite(p) & (p > 0)
+            return np.ones(hi - lo + 1), float(np.sqrt(np.mean(np.log(p[good]) ** 2)) * self.inflate) if good.sum() >= 20 else 0.25
+        return np.ones(hi - lo + 1), 0.25
+
+    def _adjust(self, past: _Past, lag: int) -> tuple[float, float]:
+        """``adjust_`` and ``level_sigma_``: the share ``lag`` days before the window against the share
+        just before it, over the past seasons (1 and no spread when the cutoff is the window's eve)."""
+        ratios = np.array([b / lg for b, lg in zip(past.bases, past.lagged, strict=True) if np.isfinite(lg) and lg > 0])
         if lag > 0 and len(ratios) >= 2:
             w = self.decay ** np.arange(len(ratios), dtype=float)
-            self.adjust_ = float(np.exp(np.sum(w * np.log(ratios)) / w.sum()))
-            self.level_sigma_ = float(np.std(np.log(ratios), ddof=1)) if len(ratios) > 2 else 0.1
-        else:
-            self.adjust_ = 1.0
-            self.level_sigma_ = 0.0 if lag == 0 else 0.1
-        return self
+            return (float(np.exp(np.sum(w * np.log(ratios)) / w.sum())),
+                    float(np.std(np.log(ratios), ddof=1)) if len(ratios) > 2 else 0.1)
+        return 1.0, 0.0 if lag == 0 else 0.1
 
     # -- forecasting -------------------------------------------------------------------------------
     def share(self, days: np.ndarray) -> np.ndarray:

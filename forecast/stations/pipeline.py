@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import calendar
+from forecast.models.base import LEVEL_Z
 from forecast.stations import engines, reconcile
 from forecast.stations import registry as st_registry
 from forecast.stations.model import CHOSEN as CHOSEN_MODEL
@@ -152,9 +153,8 @@ def peak_odds(frame: pd.DataFrame, n_paths: int = PEAK_PATHS) -> np.ndarray:
     out = np.zeros(len(frame))
     if frame.empty:
         return out
-    z80 = 1.2815515655446004
     sd = np.log(np.maximum(frame["yhat_upper_80"].to_numpy(dtype=float), 1e-12)
-                / np.maximum(frame["yhat"].to_numpy(dtype=float), 1e-12)) / z80
+                / np.maximum(frame["yhat"].to_numpy(dtype=float), 1e-12)) / LEVEL_Z[80]
     yhat = np.log(np.maximum(frame["yhat"].to_numpy(dtype=float), 1e-12))
     keys = frame["unique_id"].astype(str) + "|" + frame["season"].astype(str) + "|" + frame["cutoff"].astype(str)
     codes, uniq = pd.factorize(keys, sort=False)
@@ -212,7 +212,7 @@ def fit_region(region: str, station_history: pd.DataFrame, province_history: pd.
     t0 = time.perf_counter()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    back = [(s, pd.Timestamp(calendar.season(s).chunyun_start) - pd.Timedelta(days=1)) for s in past_seasons[-BACKTEST_SEASONS:]]
+    back = [(s, pd.Timestamp(calendar.season(s).eve)) for s in past_seasons[-BACKTEST_SEASONS:]]
     targets = targets_from_run(run_forecasts, region, [*back, *[(s, cutoff) for s in forward]])
     prov = province_history.sort_values("ds")
     ctx = engines.Context(prov["ds"].to_numpy(dtype="datetime64[ns]"), prov["y"].to_numpy(dtype=float),
@@ -222,42 +222,70 @@ def fit_region(region: str, station_history: pd.DataFrame, province_history: pd.
     output_path = work / f"{region}_base.parquet"
     timings = engines.run(engine, input_path, ctx, output_path, workers=workers, spark_master=spark_master,
                           session=session)
-    base = pd.read_parquet(output_path)
     t_fit = time.perf_counter()
+    rec = _Reconciler(pd.read_parquet(output_path), region)
+    keys = set(back)
+    backtest = [t for t in targets if (t.season, t.cutoff) in keys]
+    rows = _station_rows(rec, backtest, station_history, prov, models, methods)
+    model, method = choose(pd.DataFrame(rows)) if rows else (CHOSEN_MODEL, reconcile.CHOSEN)
+    for t in targets:
+        if (t.season, t.cutoff) not in keys:
+            rec(t, model, method)
+    table = pd.DataFrame(rows + _province_rows(backtest, prov, run_forecasts, region))
+    fc = _chosen(rec, targets, model, method)
+    summary = {
+        "stations": int(station_history["unique_id"].nunique()), "engine": engine, "model": model, "method": method,
+        "seasons": [int(t.season) for t in targets], "backtest_seasons": [int(s) for s, _ in back],
+        "backtest": _backtest_summary(table, model, method),
+        "coherence_max_rel": _coherence(fc, targets),
+        "seconds": {**{k: round(v, 2) for k, v in timings.items() if isinstance(v, float)},
+                    "reconcile_and_backtest": round(time.perf_counter() - t_fit, 2), "total": round(time.perf_counter() - t0, 2)},
+    }
+    log.info("stations %s: %d stations, %s + %s, %s engine, %.1f s", region, summary["stations"], model, method, engine,
+             time.perf_counter() - t0)
+    return StationResult(fc, table, summary)
 
-    actual = station_history.assign(unique_id=station_history["unique_id"].astype(str)).set_index(["unique_id", "ds"])["y"]
-    prov_actual = prov.set_index("ds")["y"]
-    backtest_keys = {(s, c) for s, c in back}
-    rows, recs = [], {}
 
-    def reconciled(t: engines.Target, model: str, method: str):
+class _Reconciler:
+    """The engine's base station forecasts reconciled with the province, by model, method and target
+    (each reconciliation kept in ``recs``)."""
+
+    def __init__(self, base: pd.DataFrame, region: str):
+        self.base, self.region, self.recs = base, region, {}
+
+    def __call__(self, t: engines.Target, model: str, method: str):
+        base = self.base
         part = base[(base["model"] == MODELS[model]().label) & (base["season"] == t.season) & (base["cutoff"] == t.cutoff)]
         p_fc = pd.DataFrame({"ds": t.ds, "yhat": t.province_yhat})
-        rec, prov_rec = reconcile.reconcile(part, p_fc, province_uid(region), method)
-        recs[(model, method, t.season, t.cutoff)] = rec
+        rec, prov_rec = reconcile.reconcile(part, p_fc, province_uid(self.region), method)
+        self.recs[(model, method, t.season, t.cutoff)] = rec
         return rec, prov_rec, p_fc
 
-    for t in targets:
-        if (t.season, t.cutoff) not in backtest_keys:
-            continue
+
+def _station_rows(rec: _Reconciler, backtest: list, station_history: pd.DataFrame, prov: pd.DataFrame,
+                  models, methods) -> list[dict]:
+    """The station backtest: every model x method on every backtest season, at both levels' errors."""
+    actual = station_history.assign(unique_id=station_history["unique_id"].astype(str)).set_index(["unique_id", "ds"])["y"]
+    prov_actual = prov.set_index("ds")["y"]
+    rows = []
+    for t in backtest:
         for model in models:
             for method in methods:
-                rec, prov_rec, p_fc = reconciled(t, model, method)
-                m = evaluate(rec, actual)
+                rec_fc, prov_rec, p_fc = rec(t, model, method)
+                m = evaluate(rec_fc, actual)
                 pm = prov_rec.assign(y=prov_actual.reindex(prov_rec["ds"]).to_numpy())
                 p_mape = float(np.nanmean(np.abs(pm["yhat"] - pm["y"]) / pm["y"]) * 100)
                 rows.append({"level": "stations", "model": model, "method": method, "season": t.season, **m,
                              "province_mape": p_mape, "province_shift": reconcile.coherence_error(prov_rec, p_fc),
-                             "coherence": reconcile.coherence_error(rec, p_fc)})
-    table = pd.DataFrame(rows)
-    model, method = choose(table) if len(table) else (CHOSEN_MODEL, reconcile.CHOSEN)
-    for t in targets:
-        if (t.season, t.cutoff) not in backtest_keys:
-            reconciled(t, model, method)
-    # the province's own interval coverage on the same seasons (the run's province forecast)
-    for t in targets:
-        if (t.season, t.cutoff) not in backtest_keys:
-            continue
+                             "coherence": reconcile.coherence_error(rec_fc, p_fc)})
+    return rows
+
+
+def _province_rows(backtest: list, prov: pd.DataFrame, run_forecasts: pd.DataFrame, region: str) -> list[dict]:
+    """The province's own interval coverage on the same seasons (the run's province forecast)."""
+    prov_actual = prov.set_index("ds")["y"]
+    rows = []
+    for t in backtest:
         y = prov_actual.reindex(pd.DatetimeIndex(t.ds)).to_numpy(dtype=float)
         pr = run_forecasts[(run_forecasts["unique_id"] == province_uid(region)) & run_forecasts["ds"].isin(t.ds)].sort_values("ds")
         ok = np.isfinite(y)
@@ -266,32 +294,32 @@ def fit_region(region: str, station_history: pd.DataFrame, province_history: pd.
                      "coverage_80": float(np.mean((y[ok] >= pr["yhat_lower_80"].to_numpy()[ok]) & (y[ok] <= pr["yhat_upper_80"].to_numpy()[ok]))),
                      "coverage_95": float(np.mean((y[ok] >= pr["yhat_lower_95"].to_numpy()[ok]) & (y[ok] <= pr["yhat_upper_95"].to_numpy()[ok]))),
                      "days": int(ok.sum())})
-    table = pd.DataFrame(rows)
+    return rows
 
-    chosen = [recs[(model, method, t.season, t.cutoff)].assign(method=method) for t in targets
-              if (model, method, t.season, t.cutoff) in recs]
+
+def _chosen(rec: _Reconciler, targets: list, model: str, method: str) -> pd.DataFrame:
+    """The chosen model and method's reconciled forecasts of every target, with station and peak odds."""
+    chosen = [rec.recs[(model, method, t.season, t.cutoff)].assign(method=method) for t in targets
+              if (model, method, t.season, t.cutoff) in rec.recs]
     fc = pd.concat(chosen, ignore_index=True) if chosen else pd.DataFrame(columns=FORECAST_COLUMNS)
     fc["station"] = st_registry.station_of_uid(fc["unique_id"]).to_numpy()
     fc["p_peak"] = peak_odds(fc)
-    fc = fc[FORECAST_COLUMNS].sort_values(["season", "cutoff", "unique_id", "ds"], kind="stable").reset_index(drop=True)
-    coherence = max((reconcile.coherence_error(fc[(fc["season"] == t.season) & (fc["cutoff"] == t.cutoff)],
-                                               pd.DataFrame({"ds": t.ds, "yhat": t.province_yhat})) for t in targets), default=0.0)
+    return fc[FORECAST_COLUMNS].sort_values(["season", "cutoff", "unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def _coherence(fc: pd.DataFrame, targets: list) -> float:
+    """The largest relative gap between the stations' sum and the province forecast, over every target."""
+    return max((reconcile.coherence_error(fc[(fc["season"] == t.season) & (fc["cutoff"] == t.cutoff)],
+                                          pd.DataFrame({"ds": t.ds, "yhat": t.province_yhat})) for t in targets), default=0.0)
+
+
+def _backtest_summary(table: pd.DataFrame, model: str, method: str) -> dict:
     sel = table[(table["level"] == "stations") & (table["model"] == model) & (table["method"] == method)]
     prov_rows = table[table["level"] == "province"]
-    summary = {
-        "stations": int(station_history["unique_id"].nunique()), "engine": engine, "model": model, "method": method,
-        "seasons": [int(t.season) for t in targets], "backtest_seasons": [int(s) for s, _ in back],
-        "backtest": {"station_mape": _r(sel["mape"].mean()), "station_coverage_80": _r(sel["coverage_80"].mean()),
-                     "station_coverage_95": _r(sel["coverage_95"].mean()),
-                     "province_coverage_80": _r(prov_rows["coverage_80"].mean()),
-                     "province_coverage_95": _r(prov_rows["coverage_95"].mean())},
-        "coherence_max_rel": coherence,
-        "seconds": {**{k: round(v, 2) for k, v in timings.items() if isinstance(v, float)},
-                    "reconcile_and_backtest": round(time.perf_counter() - t_fit, 2), "total": round(time.perf_counter() - t0, 2)},
-    }
-    log.info("stations %s: %d stations, %s + %s, %s engine, %.1f s", region, summary["stations"], model, method, engine,
-             time.perf_counter() - t0)
-    return StationResult(fc, table, summary)
+    return {"station_mape": _r(sel["mape"].mean()), "station_coverage_80": _r(sel["coverage_80"].mean()),
+            "station_coverage_95": _r(sel["coverage_95"].mean()),
+            "province_coverage_80": _r(prov_rows["coverage_80"].mean()),
+            "province_coverage_95": _r(prov_rows["coverage_95"].mean())}
 
 
 def _r(v) -> float | None:

@@ -11,7 +11,6 @@ source lists the province's stations with their daily exits, see ``data/stations
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ import pandas as pd
 
 from forecast import settings
 from forecast.errors import InvalidInput, NotFound
+from forecast.registry import SLUG
 
 STATION_METRICS: tuple[str, ...] = ("highway_exit_vehicles",)
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (zh, what it means)
@@ -29,7 +29,6 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (zh, what it means)
     "border": ("省界", "provincial-border station: carries transit"),
 }
 COLUMNS = ("station", "name", "road", "city", "kind", "lanes_etc", "lanes_manual", "capacity_per_day", "opened")
-_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def check_frame(frame: pd.DataFrame, path: str = "<stations>") -> pd.DataFrame:
     for i, row in enumerate(out.itertuples(index=False), start=2):
         sid = str(row.station)
         where = f"{path}:{i}"
-        if not _SLUG.match(sid):
+        if not SLUG.match(sid):
             raise InvalidInput(f"{where}: station id {sid!r} is not a slug", hint="lower-case letters, digits and _")
         if sid in seen:
             raise InvalidInput(f"{where}: station {sid!r} listed twice")
@@ -123,7 +122,7 @@ def split_uid(unique_id: str) -> tuple[str, str, str]:
     from forecast.registry import resolve_metric, resolve_region
 
     parts = str(unique_id).split("/")
-    if len(parts) != 3 or not all(_SLUG.match(p) for p in parts):
+    if len(parts) != 3 or not all(SLUG.match(p) for p in parts):
         raise NotFound(f"unknown station series {unique_id!r}",
                        hint="a station series is region/metric/station, e.g. jiangxi/highway_exit_vehicles/sample_001")
     region, metric = resolve_region(parts[0]), resolve_metric(parts[1])

@@ -141,6 +141,24 @@ def generate(province: pd.DataFrame, n: int = DEFAULT_STATIONS, seed: int = DEFA
     total = total.astype(np.int64)
     stations = _stations(n, rng, ds[0], ds[-1])
     offsets = lunar_offsets(ds)
+    values = _draw(stations, ds, total, offsets, rng)
+    days = ds.to_numpy().astype("datetime64[D]")
+    opened = stations["opened"].to_numpy().astype("datetime64[D]")
+    uids = np.array([st_registry.station_uid(region, s) for s in stations["station"]])
+    open_mask = (days[:, None] >= opened[None, :])
+    gap_mask = _gaps(rng, open_mask)
+    registry = _size_lanes(stations, values, ds, offsets, lanes or lane_params())
+    series = _long(values, open_mask & ~gap_mask, uids, ds)
+    gaps = _long(values, gap_mask, uids, ds)
+    log.debug("station sample: %d stations (ids %d wide), %d rows, %d held back", n, max(3, len(str(n))), len(series), len(gaps))
+    return registry, series, gaps
+
+
+def _draw(stations: pd.DataFrame, ds: pd.DatetimeIndex, total: np.ndarray, offsets: np.ndarray,
+          rng: np.random.Generator) -> np.ndarray:
+    """Days x stations whole vehicles adding up to ``total`` on every day: each station's kind shape,
+    weekday rhythm, size, growth, AR(1) noise and ramp after opening, split in proportion."""
+    n = len(stations)
     weekday = ds.dayofweek.to_numpy()
     years = (ds - ds[0]).days.to_numpy() / 365.25
     shapes = {k: kind_shape(k, offsets) for k in KIND_SHAPES}
@@ -169,24 +187,15 @@ def generate(province: pd.DataFrame, n: int = DEFAULT_STATIONS, seed: int = DEFA
         since = (days[lo:hi, None] - opened[None, :]).astype(np.int64)
         w *= np.where(since < 0, 0.0, 1.0 - 0.6 * np.exp(-np.maximum(since, 0) / 60.0))
         values[lo:hi] = _split(total[lo:hi], w)
+    return values
 
-    width = max(3, len(str(n)))
-    uids = np.array([st_registry.station_uid(region, s) for s in stations["station"]])
-    open_mask = (days[:, None] >= opened[None, :])
-    gap_mask = _gaps(rng, open_mask)
-    lanes = lanes or lane_params()
-    registry = _size_lanes(stations, values, ds, offsets, lanes)
-    keep = open_mask & ~gap_mask
-    t_idx, s_idx = np.nonzero(keep)
-    series = pd.DataFrame({"unique_id": pd.Categorical.from_codes(s_idx, uids), "ds": ds.to_numpy()[t_idx],
-                           "y": values[t_idx, s_idx].astype(np.float64)})
-    g_t, g_s = np.nonzero(gap_mask)
-    gaps = pd.DataFrame({"unique_id": pd.Categorical.from_codes(g_s, uids), "ds": ds.to_numpy()[g_t],
-                         "y": values[g_t, g_s].astype(np.float64)})
-    series = series.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-    gaps = gaps.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-    log.debug("station sample: %d stations (ids %d wide), %d rows, %d held back", n, width, len(series), len(gaps))
-    return registry, series, gaps
+
+def _long(values: np.ndarray, mask: np.ndarray, uids: np.ndarray, ds: pd.DatetimeIndex) -> pd.DataFrame:
+    """``unique_id, ds, y`` of the station-days in ``mask``, sorted by station and day."""
+    t_idx, s_idx = np.nonzero(mask)
+    frame = pd.DataFrame({"unique_id": pd.Categorical.from_codes(s_idx, uids), "ds": ds.to_numpy()[t_idx],
+                          "y": values[t_idx, s_idx].astype(np.float64)})
+    return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
 def _split(total: np.ndarray, w: np.ndarray) -> np.ndarray:
