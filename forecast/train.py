@@ -401,14 +401,17 @@ def _estimates(uid: str | None, season: int | None) -> pd.DataFrame:
 
 
 def _run(tasks: list[Task], workers: int, progress: bool, t0: float) -> list[Result]:
+    """Every task's result, in the order of ``tasks`` (progress is reported as they finish), so that
+    what a run writes does not depend on which worker finished first."""
     out = []
     if workers > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_guarded, task) for task in tasks]
+            futures = {pool.submit(_guarded, task): k for k, task in enumerate(tasks)}
+            done: dict[int, Result] = {}
             for i, fut in enumerate(as_completed(futures), 1):
-                res = fut.result()
-                out.append(res)
-                _say(progress, i, len(tasks), res, t0)
+                done[futures[fut]] = fut.result()
+                _say(progress, i, len(tasks), done[futures[fut]], t0)
+            out = [done[k] for k in range(len(tasks))]
     else:
         for i, task in enumerate(tasks, 1):
             res = _guarded(task)
