@@ -270,6 +270,15 @@ def _fit_task(args):
     return season_forecast(history, uid, season, cutoff, as_of, model=model, sigma=sigma)
 
 
+def map_series(fn, tasks: list, workers: int = 1) -> list:
+    """``fn`` of each task (one series each), in the tasks' order: on ``workers`` processes when
+    there are several of both, else in this process. The one fan-out over a region's series."""
+    if workers > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(fn, tasks))
+    return [fn(t) for t in tasks]
+
+
 def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
                   metrics=None, workers: int = 1, choices: dict | None = None) -> dict[str, SeasonForecast]:
     """Every metric of ``region`` for ``season``, modes reconciled to the total.
@@ -285,18 +294,9 @@ def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, 
     uids = {m: u for m, u in uids.items() if u in have}
     if not uids:
         raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
-    out: dict[str, SeasonForecast] = {}
-    if workers > 1 and len(uids) > 1:
-        tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of, *choices.get(u, (None, None)))
-                 for u in uids.values()]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for m, fc in zip(uids, pool.map(_fit_task, tasks), strict=True):
-                out[m] = fc
-    else:
-        for m, u in uids.items():
-            model, sigma = choices.get(u, (None, None))
-            out[m] = season_forecast(history, u, season, cutoff, as_of, model=model, sigma=sigma)
-    return reconcile_modes(out)
+    tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of, *choices.get(u, (None, None)))
+             for u in uids.values()]
+    return reconcile_modes(dict(zip(uids, map_series(_fit_task, tasks, workers), strict=True)))
 
 
 def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,

@@ -27,7 +27,6 @@ it to the fitted models as a :class:`forecast.models.features.Calendar`
 from __future__ import annotations
 
 import copy
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -97,11 +96,7 @@ def base_forecast(history: pd.DataFrame, region: str, season: int, cutoff=None, 
              for m in names if f"{region}/{m}" in have]
     if not tasks:
         raise NotFound(f"no history for region {region}", hint="`chunyun series` lists the stored series")
-    if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_series_task, tasks))
-    else:
-        results = [_series_task(t) for t in tasks]
+    results = engine.map_series(_series_task, tasks, workers)
     fitted = {uid: model for uid, model, _ in results}
     forecasts = engine.reconcile_modes({registry.parse_uid(uid)[1]: fc for uid, _, fc in results})
     return Base(region, int(season), cut, None if as_of is None else pd.Timestamp(as_of), engine.data_kind_of(hist),

@@ -37,41 +37,6 @@ def arguments(parser) -> None:
     parser.add_argument("--fail-on", metavar="LEVEL", help="exit 3 when an alert at LEVEL or above exists")
 
 
-def _live_forecasts(cutoff, start, days, region) -> tuple[pd.DataFrame, str]:
-    """Every stored series (of ``region``) forecast now from the data up to ``cutoff``, over the days
-    the alerts need, with the engine's nowcast (``as_of`` = cutoff) inside a running season."""
-    from forecast import alerts, engine, registry
-    from forecast.errors import NotFound
-    from forecast.store import Store
-
-    store = Store()
-    uids = [u for u in store.unique_ids() if region is None or u.startswith(f"{region}/")]
-    uids = [u for u in uids if _known(registry, u)]
-    if not uids:
-        raise NotFound(f"no stored series{' for region ' + region if region else ''}",
-                       hint="`chunyun series` lists the stored series; `chunyun prepare` loads the sample")
-    history = store.read(uids, end=cutoff)
-    lo, hi = alerts.context_window(start, days)
-    frames = []
-    for uid in uids:
-        log.info("alerts: forecasting %s from data up to %s", uid, cutoff.date())
-        chunk = lo
-        while chunk <= hi:  # the engine answers at most engine.MAX_RANGE_DAYS days at a time
-            last = min(hi, chunk + pd.Timedelta(days=engine.MAX_RANGE_DAYS - 1))
-            frames.append(engine.forecast_series(history, uid, start=chunk, end=last, cutoff=cutoff, as_of=cutoff,
-                                                 all_levels=True))
-            chunk = last + pd.Timedelta(days=1)
-    return pd.concat(frames, ignore_index=True), engine.data_kind_of(history)
-
-
-def _known(registry, uid: str) -> bool:
-    try:
-        registry.parse_uid(uid)
-    except Exception:  # noqa: BLE001 - stored rows of a series the registry no longer knows
-        return False
-    return True
-
-
 def alerts_for(args):
     """``(envelope, frame)``: every alert in the window (``--min-level`` not yet applied) and the window."""
     from forecast import alerts, registry, runs
@@ -87,11 +52,13 @@ def alerts_for(args):
         frame = alerts.run_alerts(run, start, days, region=region)
         meta = {"run_id": run.id, "data_kind": run.manifest.get("data_kind")}
     else:
-        from forecast import calendar
+        from forecast import calendar, live
+        from forecast.store import Store
 
         start, days = alerts.resolve_window(start, args.days, calendar.season_of(cutoff))
         alerts.check_days(days)  # before fitting every series, not after
-        forecasts, data_kind = _live_forecasts(cutoff, start, days, region)
+        lo, hi = alerts.context_window(start, days)
+        forecasts, data_kind = live.forecasts(Store(), cutoff, lo, hi, region)
         frame = alerts.compute_alerts(forecasts, start, days, region=region)
         meta = {"run_id": None, "cutoff": cutoff.date().isoformat(), "data_kind": data_kind}
     envelope = {**meta, "from": pd.Timestamp(start).date().isoformat(), "days": days, "region": region,
