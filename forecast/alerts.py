@@ -409,7 +409,7 @@ def default_window(run=None, season: int | None = None) -> tuple[date, int]:
     if not season and run is None:
         raise TypeError("default_window needs a season or a run")
     s = calendar.season(season or run.default_season)
-    return s.chunyun_start, (s.chunyun_end - s.chunyun_start).days + 1
+    return s.chunyun_start, s.length
 
 
 def resolve_window(start, days: int | None, season: int | None = None, *, run=None) -> tuple:

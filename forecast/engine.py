@@ -79,7 +79,7 @@ def series_kinds(history: pd.DataFrame, unique_id: str, season: int, cutoff) -> 
     cutoff it was fitted on, and ``actuals``, the season's own rows in ``history`` (``None``: none)."""
     h = history[history["unique_id"] == unique_id] if "unique_id" in history.columns else history
     ds = pd.to_datetime(h["ds"])
-    window = _window(season)
+    window = calendar.season(int(season)).days
     return {"history": provenance.frame_kind(h[ds <= fit_cutoff(season, pd.Timestamp(cutoff))]),
             "actuals": provenance.frame_kind(h[(ds >= window[0]) & (ds <= window[-1])])}
 
@@ -96,15 +96,9 @@ def _series_history(history: pd.DataFrame, unique_id: str) -> pd.DataFrame:
     return out.sort_values("ds").reset_index(drop=True)
 
 
-def _window(season: int) -> pd.DatetimeIndex:
-    s = calendar.season(int(season))
-    return pd.date_range(s.chunyun_start, s.chunyun_end, freq="D")
-
-
 def fit_cutoff(season: int, info_date: pd.Timestamp) -> pd.Timestamp:
     """The last day a forecast of ``season`` may see: the info date, at latest the eve of the window."""
-    start = pd.Timestamp(calendar.season(int(season)).chunyun_start)
-    return min(pd.Timestamp(info_date), start - pd.Timedelta(days=1))
+    return min(pd.Timestamp(info_date), pd.Timestamp(calendar.season(int(season)).eve))
 
 
 def fit_series(history: pd.DataFrame, unique_id: str, cutoff, model: str | None = None) -> Forecaster:
@@ -181,7 +175,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     """
     h = _series_history(history, unique_id)
     data_end = h["ds"].max()
-    window = _window(season)
+    window = calendar.season(int(season)).days
     info = pd.Timestamp(as_of) if as_of is not None else (pd.Timestamp(cutoff) if cutoff is not None else data_end)
     fcut = fit_cutoff(season, min(info, data_end))
     past = h[h["ds"] <= fcut]
@@ -400,7 +394,7 @@ def forecast_distribution(history: pd.DataFrame, unique_id: str, season: int, cu
 
 def _date_range(start, end, season, cutoff) -> pd.DatetimeIndex:
     if season is not None:
-        w = _window(_check_season(season))
+        w = calendar.season(_check_season(season)).days
         lo = max(w[0], pd.Timestamp(start)) if start is not None else w[0]
         hi = min(w[-1], pd.Timestamp(end)) if end is not None else w[-1]
     else:

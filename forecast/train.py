@@ -370,8 +370,7 @@ def _forward_task(task: Task) -> ForwardFit:
 
 
 def _past_task(task: Task) -> PastFit:
-    start = pd.Timestamp(calendar.season(task.season).chunyun_start)
-    cut = start - pd.Timedelta(days=1)
+    cut = pd.Timestamp(calendar.season(task.season).eve)
     past = task.series[task.series["ds"] <= cut]
     fc = season_forecast(task.series, task.uid, task.season, cut, model=task.choice.model, sigma=task.choice.sigma)
     return PastFit(fc, _baseline_frame(past, fc.frame["ds"]))
