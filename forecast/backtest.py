@@ -34,9 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, metrics, provenance, reference, settings
+from forecast import calendar, intervals, metrics, provenance, reference, settings
 from forecast.engine import daily_model_for, season_forecast
 from forecast.models import BASELINE, make
+from forecast.models.base import LEVEL_Z
 from forecast.season_totals import forecast_total
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,19 @@ class BacktestResult:
         return markdown_report(self.metrics)
 
 
-def model_columns(prefix: str, fc) -> dict:
-    """A season forecast as backtest columns `<prefix>`, `<prefix>-lo-80` ... (observed days NaN)."""
-    f = fc.frame
+def frame_columns(prefix: str, f: pd.DataFrame) -> dict:
+    """A forecast frame (``yhat``, ``yhat_lower_80`` ...) as backtest columns `<prefix>`, `<prefix>-lo-80` ..."""
     out = {prefix: f["yhat"].to_numpy()}
-    for level in (80, 95):
+    for level in LEVEL_Z:
         out[f"{prefix}-lo-{level}"] = f[f"yhat_lower_{level}"].to_numpy()
         out[f"{prefix}-hi-{level}"] = f[f"yhat_upper_{level}"].to_numpy()
-    obs = f["observed"].to_numpy()
+    return out
+
+
+def model_columns(prefix: str, fc) -> dict:
+    """A season forecast as backtest columns `<prefix>`, `<prefix>-lo-80` ... (observed days NaN)."""
+    out = frame_columns(prefix, fc.frame)
+    obs = fc.frame["observed"].to_numpy()
     for k in list(out):
         out[k] = np.where(obs, np.nan, out[k])
     return out
@@ -95,11 +101,7 @@ def run_task(history: pd.DataFrame, unique_id: str, season: int, models=DAILY_MO
         if name == chosen:
             cols.update(model_columns("chosen", fc))
     if baseline:
-        base = make(BASELINE).fit(past)
-        p80, p95 = base.predict(window, 80), base.predict(window, 95)
-        cols[BASELINE] = p80["yhat"].to_numpy()
-        cols[f"{BASELINE}-lo-80"], cols[f"{BASELINE}-hi-80"] = p80["yhat_lower"].to_numpy(), p80["yhat_upper"].to_numpy()
-        cols[f"{BASELINE}-lo-95"], cols[f"{BASELINE}-hi-95"] = p95["yhat_lower"].to_numpy(), p95["yhat_upper"].to_numpy()
+        cols.update(frame_columns(BASELINE, intervals.level_frame(make(BASELINE).fit(past), window)))
     for k in nowcast_days:
         as_of = start + pd.Timedelta(days=k - 1)
         seen = h[h["ds"] <= as_of]
