@@ -14,14 +14,18 @@ COLUMNS = ["unique_id", "ds", "y", "source"]
 
 metadata = sa.MetaData()
 
+
+def _value_columns() -> list[sa.Column]:
+    """A stored value: in the store, and as a load found it before replacing it (``load_rows``)."""
+    return [sa.Column("unique_id", sa.Text, primary_key=True), sa.Column("ds", sa.Date, primary_key=True),
+            sa.Column("y", sa.Double, nullable=False), sa.Column("source", sa.Text, nullable=False),
+            sa.Column("loaded_at", sa.DateTime, nullable=False)]
+
+
 observations = sa.Table(
     "observations",
     metadata,
-    sa.Column("unique_id", sa.Text, primary_key=True),
-    sa.Column("ds", sa.Date, primary_key=True),
-    sa.Column("y", sa.Double, nullable=False),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    *_value_columns(),
     sa.Column("load_id", sa.Integer, nullable=True),
     # no index on source or load_id: it would cost a third of the bulk-insert time, and the few
     # queries by them (data_kind, delete_source, retract) are fine with a scan
@@ -48,11 +52,7 @@ load_rows = sa.Table(
     "load_rows",
     metadata,
     sa.Column("load_id", sa.Integer, primary_key=True),
-    sa.Column("unique_id", sa.Text, primary_key=True),
-    sa.Column("ds", sa.Date, primary_key=True),
-    sa.Column("y", sa.Double, nullable=False),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    *_value_columns(),
     sa.Column("prev_load_id", sa.Integer, nullable=True),
 )
 
