@@ -99,11 +99,11 @@ def synthetic_summaries(fc: pd.DataFrame, data_kind: str, run_id: str) -> dict:
                     "daily_avg": total / len(g), "peak_date": top["ds"].iloc[0].date().isoformat(),
                     "peak_value": float(top["yhat"].iloc[0]),
                     "peak_probabilities": [{"date": d.date().isoformat(), "p": p} for d, p in zip(top["ds"], (0.5, 0.3, 0.2), strict=True)],
-                    "p_record": 0.4, "model": "synthetic",
+                    "p_record": 0.4, "model": "synthetic", "history_kind": data_kind, "actuals_kind": None,
                 }
                 previous[metric] = total
             out[region][str(year)] = {"region": region, "season": year, "cutoff": "2025-12-31", "data_kind": data_kind,
-                                      "run_id": run_id, "metrics": metrics}
+                                      "actuals_kind": None, "run_id": run_id, "metrics": metrics}
     return out
 
 

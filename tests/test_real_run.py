@@ -136,6 +136,18 @@ def test_what_train_writes_is_what_the_api_documents(real_run):
     check("Scorecard", {"run_id": real_run.id, **real_run.scorecard})
 
 
+def test_the_synthetic_run_of_the_api_tests_has_the_shape_train_writes(real_run):
+    """conftest's synthetic summaries stand in for a run in the fast API tests: they must carry
+    exactly the fields train writes (top level and per metric), or those tests test a copy."""
+    from conftest import synthetic_forecasts, synthetic_summaries
+
+    fake = synthetic_summaries(synthetic_forecasts(1.0), "sample", "synthetic")
+    real = next(iter(next(iter(real_run.summaries.values())).values()))
+    made = next(iter(next(iter(fake.values())).values()))
+    assert set(made) == set(real)
+    assert set(next(iter(made["metrics"].values()))) == set(next(iter(real["metrics"].values())))
+
+
 def test_one_default_season_for_the_cli_the_api_the_alerts_and_the_page(real_run, capsys, monkeypatch):
     """The season a question without one is about: the run's first forward season (2026 here), not the
     newest one it summarises (2027) — the CLI, the forecasts and alerts endpoints and the page agree."""
