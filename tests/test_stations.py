@@ -194,6 +194,11 @@ def test_trimmed_input_gives_the_same_forecast(backtest_setup, province):
         pd.testing.assert_frame_equal(full, engines.forecast_station(trimmed_all[trimmed_all["unique_id"] == uid], ctx))
     shuffled = one.sample(frac=1.0, random_state=3)  # rows in any order (as Spark delivers them)
     pd.testing.assert_frame_equal(full, engines.forecast_station(shuffled, ctx))
+    # several whole stations in one frame, rows interleaved (a Spark bucket): one call per station
+    mixed = trimmed_all.sample(frac=1.0, random_state=4)
+    each = pd.concat([engines.forecast_station(trimmed_all[trimmed_all["unique_id"] == u], ctx)
+                      for u in sorted(series["unique_id"].unique())], ignore_index=True)
+    pd.testing.assert_frame_equal(each, engines.forecast_stations(mixed, ctx))
 
 
 def test_model_contract_and_json(backtest_setup, province):
