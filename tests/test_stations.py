@@ -434,3 +434,12 @@ def test_read_trimmed_equals_trim(backtest_setup, tmp_path):
     got = pipeline.read_trimmed(tmp_path / "h.parquet", targets)
     want = pipeline.trim(series, targets)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+
+
+def test_as_str_matches_astype_str():
+    """The engine input's ids as str without a fixed-width copy a row: the same values as astype(str)."""
+    ids = pd.Series(["jiangxi/highway_exit_vehicles/sample_002", "jiangxi/highway_exit_vehicles/sample_001"] * 3, name="unique_id")
+    for values in (ids, ids.astype("category"), pd.Series([3, 1, 3], name="unique_id")):
+        out = pipeline.as_str(values)
+        assert out.dtype == object and out.name == "unique_id"
+        assert out.tolist() == values.astype(str).tolist()
