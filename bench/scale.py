@@ -26,8 +26,10 @@ workers included):
 - ``autoets``: statsforecast ``AutoETS(season_length=7)`` on each station's last 730 days
   (``n_jobs=2``), reconciled and written the same way.
 
-Reported: wall time end to end, stations per second, peak memory, station MAPE (%) and 80%
-coverage on the season, and the largest relative difference between the local and Spark forecasts.
+Reported: wall time end to end, stations per second, peak memory, CPU seconds of the process tree
+(start-up included; less moved by other jobs on the same cores than the wall time), station MAPE
+(%) and 80% coverage on the season, and the largest relative difference between the local and
+Spark forecasts.
 """
 
 from __future__ import annotations
@@ -67,8 +69,18 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_rss(pid: int) -> int:
-    """Memory of ``pid`` and every descendant (the sum of their PSS)."""
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) ``pid`` has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every descendant."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -79,24 +91,35 @@ def _tree_rss(pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        total += _pss(p)
+        out.append(p)
         todo.extend(children.get(p, []))
-    return total
+    return out
 
 
-def run_child(args: list[str]) -> tuple[dict, float]:
-    """Run ``bench/scale.py --phase ...`` as a child; (its JSON result, peak tree RSS in GiB)."""
+def _tree_rss(pid: int) -> int:
+    """Memory of ``pid`` and every descendant (the sum of their PSS)."""
+    return sum(_pss(p) for p in _tree(pid))
+
+
+def run_child(args: list[str]) -> tuple[dict, float, float]:
+    """Run ``bench/scale.py --phase ...`` as a child; (its JSON result, peak tree memory in GiB, CPU
+    seconds of the tree: each process's last reading, so a process that lived less than a poll is
+    missed; what other engineers' jobs on the same cores do not change as much as the wall time)."""
     proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True,
                             env={"NIXTLA_NUMBA_CACHE": "1", **os.environ, "PYTHONPATH": str(ROOT)})
     peak = [0]
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def poll():
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            pids = _tree(proc.pid)
+            peak[0] = max(peak[0], sum(_pss(p) for p in pids))
+            for p in pids:
+                cpu[p] = max(cpu.get(p, 0.0), _cpu(p))
             time.sleep(0.2)
 
     t = threading.Thread(target=poll, daemon=True)
@@ -106,7 +129,7 @@ def run_child(args: list[str]) -> tuple[dict, float]:
     t.join()
     if proc.returncode != 0:
         raise SystemExit(f"phase {args} failed with status {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak[0] / 2 ** 30
+    return json.loads(out.strip().splitlines()[-1]), peak[0] / 2 ** 30, sum(cpu.values())
 
 
 # ------------------------------------------------------------------------------------ phases
@@ -238,13 +261,13 @@ def bench_size(n: int, engines_: list[str], autoets_max: int | None = None) -> l
     for engine in engines_:
         print(f"scale: {n} stations, {engine}", file=sys.stderr, flush=True)
         extra = ["--autoets-max", str(autoets_max)] if engine == "autoets" and autoets_max else []
-        res, peak = run_child(["--phase", engine, "--dir", str(folder), *extra])
-        res.update(peak_gib=peak, **accuracy(folder, engine))
+        res, peak, cpu = run_child(["--phase", engine, "--dir", str(folder), *extra])
+        res.update(peak_gib=peak, cpu_seconds=cpu, **accuracy(folder, engine))
         if res.get("fitted", n) < n:  # a subsample: the chosen model's MAPE on the same stations, base forecasts
             res["subset_mape_lunar_share"] = accuracy(folder, "local_subset")["mape"]
         rows.append(res)
         print(f"scale: {n} {engine}: {res['total']:.1f} s end to end (start-up {res['startup']:.1f} s), "
-              f"peak {peak:.2f} GiB, MAPE {res['mape']:.2f}%", file=sys.stderr, flush=True)
+              f"peak {peak:.2f} GiB, CPU {cpu:.0f} s, MAPE {res['mape']:.2f}%, {json.dumps(res)}", file=sys.stderr, flush=True)
     if "local" in engines_:
         for r in rows:
             if r["engine"].startswith("spark"):
@@ -254,8 +277,8 @@ def bench_size(n: int, engines_: list[str], autoets_max: int | None = None) -> l
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| stations | engine | end to end (s) | start-up apart (s) | stations/s | peak memory (GiB) | "
-             "station MAPE (%) | 80% coverage | × local time |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "CPU, start-up included (s) | station MAPE (%) | 80% coverage | × local time |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     local = {r["stations"]: r["total"] for r in rows if r["engine"] == "local"}
     notes = []
     for r in rows:
@@ -264,7 +287,7 @@ def markdown(rows: list[dict]) -> str:
         ratio = total / local[r["stations"]] if r["stations"] in local else float("nan")
         name = r["engine"] if fitted == r["stations"] else f"{r['engine']} ({fitted:,} fitted, time ×{r['stations'] / fitted:g})"
         lines.append(f"| {r['stations']:,} | {name} | {total:.1f} | {r['startup']:.1f} | "
-                     f"{fitted / r['total']:.1f} | {r['peak_gib']:.2f} | {r['mape']:.2f} | {r['coverage_80']:.3f} | {ratio:.2f} |")
+                     f"{fitted / r['total']:.1f} | {r['peak_gib']:.2f} | {r['cpu_seconds']:.0f} | {r['mape']:.2f} | {r['coverage_80']:.3f} | {ratio:.2f} |")
         if fitted < r["stations"]:
             notes.append(f"- {r['stations']:,} stations, AutoETS on the first {fitted:,} only: MAPE of its base forecasts "
                          f"{r['mape']:.2f}% against {r['subset_mape_lunar_share']:.2f}% for lunar_share's base forecasts of the "
