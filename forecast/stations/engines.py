@@ -278,6 +278,19 @@ def run_spark(input_path: str | Path, ctx: Context, output_path: str | Path, mas
             "total": time.perf_counter() - t0}
 
 
+def warm_up(spark, rows: int = 200_000) -> None:
+    """Start Spark's Python workers and let the JVM compile its shuffle and Arrow exchange code on
+    synthetic rows (no station data, nothing kept), so that the first real job does not pay for
+    them: start-up, like the JVM's own. ``bench/scale.py`` counts it in Spark's start-up."""
+    from pyspark.sql import functions as F
+
+    df = spark.range(rows).select(F.concat(F.lit("warm-up/"), (F.col("id") % 1000).cast("string")).alias("unique_id"),
+                                  F.timestamp_seconds((F.col("id") % 4000) * 86400).cast("timestamp_ntz").alias("ds"),
+                                  F.col("id").cast("double").alias("y"))
+    grouped = df.groupBy(F.pmod(F.xxhash64("unique_id"), F.lit(20)).alias("bucket"))
+    grouped.applyInPandas(lambda pdf: _empty(), schema=SPARK_SCHEMA).write.format("noop").mode("overwrite").save()
+
+
 def _count_stations(path: str) -> int:
     """Distinct ``unique_id`` in the Parquet input, read by the driver (it reads the output too)."""
     import pyarrow.compute as pc
