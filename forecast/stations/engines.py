@@ -15,8 +15,8 @@ about :data:`SPARK_GROUP_STATIONS` stations a bucket. Why not one group per stat
 Python as its own Arrow stream, converts it to pandas and the result back, about 2 ms a group
 on this 2-core machine whatever its size; at 10,000 stations that alone was about 18 s (a no-op
 ``applyInPandas`` over the input took 29 s against 10.5 s for the same shuffle without Python),
-and the engine took 2.5 times the local engine's time against 1.2 times with buckets of 50
-(BENCHMARKS.md, "Scale"). A station's rows never span two buckets, so each station still gets
+and the engine took 2.5 times the local engine's time against 1.2 times with buckets of 50 (end
+to end in ``bench/scale.py``: 1.82 against 1.29 times; BENCHMARKS.md, "Scale"). A station's rows never span two buckets, so each station still gets
 exactly its own rows.
 
 Spark settings: ``--spark-master`` (default ``local[2]``); the executors run the driver's Python
