@@ -18,13 +18,20 @@ workers included):
   :func:`forecast.stations.pipeline.read_trimmed`), write the engine input, fit and forecast every
   station on a pool of 2 processes (:func:`forecast.stations.engines.run_local`), reconcile with
   the province (hierarchicalforecast ``top_down``), add peak odds, write Parquet;
-- ``spark``: the same on Spark ``local[2]`` (``groupBy().applyInPandas``); the session start-up is
-  timed apart and not in the end-to-end time;
+- ``spark``: the same on Spark ``local[2]`` (``groupBy(bucket of whole stations).applyInPandas``,
+  :func:`forecast.stations.engines.run_spark`); the session start-up is timed apart and not in the
+  end-to-end time: the JVM, a first job, and :func:`forecast.stations.engines.warm_up` (a grouped
+  ``applyInPandas`` over 200,000 synthetic rows, no station data: Spark's Python workers started,
+  the JVM's shuffle and Arrow code compiled);
+- ``spark_by_station`` (only when asked for, ``--engines local,spark,spark_by_station``): the same
+  with one group per station (``groupBy("unique_id")``, ``stations_per_group=1``), for comparison;
 - ``autoets``: statsforecast ``AutoETS(season_length=7)`` on each station's last 730 days
   (``n_jobs=2``), reconciled and written the same way.
 
-Reported: wall time end to end, stations per second, peak memory, station MAPE (%) and 80%
-coverage on the season, and the largest relative difference between the local and Spark forecasts.
+Reported: wall time end to end, stations per second, peak memory, CPU seconds of the process tree
+(start-up included; less moved by other jobs on the same cores than the wall time), station MAPE
+(%) and 80% coverage on the season, and the largest relative difference between the local and
+Spark forecasts.
 """
 
 from __future__ import annotations
@@ -64,8 +71,18 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_rss(pid: int) -> int:
-    """Memory of ``pid`` and every descendant (the sum of their PSS)."""
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) ``pid`` has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every descendant."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -76,24 +93,35 @@ def _tree_rss(pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        total += _pss(p)
+        out.append(p)
         todo.extend(children.get(p, []))
-    return total
+    return out
 
 
-def run_child(args: list[str]) -> tuple[dict, float]:
-    """Run ``bench/scale.py --phase ...`` as a child; (its JSON result, peak tree RSS in GiB)."""
+def _tree_rss(pid: int) -> int:
+    """Memory of ``pid`` and every descendant (the sum of their PSS)."""
+    return sum(_pss(p) for p in _tree(pid))
+
+
+def run_child(args: list[str]) -> tuple[dict, float, float]:
+    """Run ``bench/scale.py --phase ...`` as a child; (its JSON result, peak tree memory in GiB, CPU
+    seconds of the tree: each process's last reading, so a process that lived less than a poll is
+    missed; what other engineers' jobs on the same cores do not change as much as the wall time)."""
     proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True,
                             env={"NIXTLA_NUMBA_CACHE": "1", **os.environ, "PYTHONPATH": str(ROOT)})
     peak = [0]
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def poll():
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            pids = _tree(proc.pid)
+            peak[0] = max(peak[0], sum(_pss(p) for p in pids))
+            for p in pids:
+                cpu[p] = max(cpu.get(p, 0.0), _cpu(p))
             time.sleep(0.2)
 
     t = threading.Thread(target=poll, daemon=True)
@@ -103,7 +131,7 @@ def run_child(args: list[str]) -> tuple[dict, float]:
     t.join()
     if proc.returncode != 0:
         raise SystemExit(f"phase {args} failed with status {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak[0] / 2 ** 30
+    return json.loads(out.strip().splitlines()[-1]), peak[0] / 2 ** 30, sum(cpu.values())
 
 
 # ------------------------------------------------------------------------------------ phases
@@ -149,10 +177,11 @@ def phase_engine(engine: str, folder: Path) -> dict:
     ctx = engines.Context(prov["ds"].to_numpy(dtype="datetime64[ns]"), prov["y"].to_numpy(dtype=float), (target,),
                           ("lunar_share",))
     session, startup = None, 0.0
-    if engine == "spark":
+    if engine.startswith("spark"):
         t0 = time.perf_counter()
         session = engines.spark_session("local[2]")
-        session.range(1).count()  # the JVM and the first job are start-up
+        session.range(1).count()  # the JVM and the first job are start-up,
+        engines.warm_up(session)  # and its Python workers and the JVM's compiled exchange (synthetic rows)
         startup = time.perf_counter() - t0
     t0 = time.perf_counter()
     hist = pipeline.read_trimmed(folder / "history.parquet", [target])  # filtered while read
@@ -160,8 +189,12 @@ def phase_engine(engine: str, folder: Path) -> dict:
     n = int(hist["unique_id"].nunique())
     del hist
     t_read = time.perf_counter() - t0
-    timings = engines.run(engine, folder / f"{engine}_input.parquet", ctx, folder / f"{engine}_base.parquet",
-                          workers=2, session=session)
+    if engine == "spark_by_station":  # one applyInPandas group per station, for comparison
+        timings = engines.run_spark(folder / f"{engine}_input.parquet", ctx, folder / f"{engine}_base.parquet",
+                                    session=session, stations_per_group=1)
+    else:
+        timings = engines.run(engine, folder / f"{engine}_input.parquet", ctx, folder / f"{engine}_base.parquet",
+                              workers=2, session=session)
     base = pd.read_parquet(folder / f"{engine}_base.parquet")
     fin = _finish(base, target, folder / f"{engine}_forecast.parquet")
     total = time.perf_counter() - t0
@@ -231,24 +264,24 @@ def bench_size(n: int, engines_: list[str], autoets_max: int | None = None) -> l
     for engine in engines_:
         print(f"scale: {n} stations, {engine}", file=sys.stderr, flush=True)
         extra = ["--autoets-max", str(autoets_max)] if engine == "autoets" and autoets_max else []
-        res, peak = run_child(["--phase", engine, "--dir", str(folder), *extra])
-        res.update(peak_gib=peak, **accuracy(folder, engine))
+        res, peak, cpu = run_child(["--phase", engine, "--dir", str(folder), *extra])
+        res.update(peak_gib=peak, cpu_seconds=cpu, **accuracy(folder, engine))
         if res.get("fitted", n) < n:  # a subsample: the chosen model's MAPE on the same stations, base forecasts
             res["subset_mape_lunar_share"] = accuracy(folder, "local_subset")["mape"]
         rows.append(res)
         print(f"scale: {n} {engine}: {res['total']:.1f} s end to end (start-up {res['startup']:.1f} s), "
-              f"peak {peak:.2f} GiB, MAPE {res['mape']:.2f}%", file=sys.stderr, flush=True)
-    if "local" in engines_ and "spark" in engines_:
-        diff = max_rel_diff(folder, "local", "spark")
+              f"peak {peak:.2f} GiB, CPU {cpu:.0f} s, MAPE {res['mape']:.2f}%, {json.dumps(res)}", file=sys.stderr, flush=True)
+    if "local" in engines_:
         for r in rows:
-            r["local_vs_spark_max_rel_diff"] = diff
+            if r["engine"].startswith("spark"):
+                r["local_vs_spark_max_rel_diff"] = max_rel_diff(folder, "local", r["engine"])
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| stations | engine | end to end (s) | start-up apart (s) | stations/s | peak memory (GiB) | "
-             "station MAPE (%) | 80% coverage | × local time |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "CPU, start-up included (s) | station MAPE (%) | 80% coverage | × local time |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     local = {r["stations"]: r["total"] for r in rows if r["engine"] == "local"}
     notes = []
     for r in rows:
@@ -257,14 +290,14 @@ def markdown(rows: list[dict]) -> str:
         ratio = total / local[r["stations"]] if r["stations"] in local else float("nan")
         name = r["engine"] if fitted == r["stations"] else f"{r['engine']} ({fitted:,} fitted, time ×{r['stations'] / fitted:g})"
         lines.append(f"| {r['stations']:,} | {name} | {total:.1f} | {r['startup']:.1f} | "
-                     f"{fitted / r['total']:.1f} | {r['peak_gib']:.2f} | {r['mape']:.2f} | {r['coverage_80']:.3f} | {ratio:.2f} |")
+                     f"{fitted / r['total']:.1f} | {r['peak_gib']:.2f} | {r['cpu_seconds']:.0f} | {r['mape']:.2f} | {r['coverage_80']:.3f} | {ratio:.2f} |")
         if fitted < r["stations"]:
             notes.append(f"- {r['stations']:,} stations, AutoETS on the first {fitted:,} only: MAPE of its base forecasts "
                          f"{r['mape']:.2f}% against {r['subset_mape_lunar_share']:.2f}% for lunar_share's base forecasts of the "
                          f"same stations; end-to-end time scaled from {r['total']:.0f} s")
-    diffs = {r["stations"]: r.get("local_vs_spark_max_rel_diff") for r in rows}
     lines.append("")
-    lines += [f"- {n:,} stations: largest relative difference local vs Spark {d:.3g}" for n, d in diffs.items() if d is not None]
+    lines += [f"- {r['stations']:,} stations: largest relative difference local vs {r['engine']} {r['local_vs_spark_max_rel_diff']:.3g}"
+              for r in rows if r.get("local_vs_spark_max_rel_diff") is not None]
     lines += notes
     return "\n".join(lines)
 

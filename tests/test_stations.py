@@ -194,6 +194,11 @@ def test_trimmed_input_gives_the_same_forecast(backtest_setup, province):
         pd.testing.assert_frame_equal(full, engines.forecast_station(trimmed_all[trimmed_all["unique_id"] == uid], ctx))
     shuffled = one.sample(frac=1.0, random_state=3)  # rows in any order (as Spark delivers them)
     pd.testing.assert_frame_equal(full, engines.forecast_station(shuffled, ctx))
+    # several whole stations in one frame, rows interleaved (a Spark bucket): one call per station
+    mixed = trimmed_all.sample(frac=1.0, random_state=4)
+    each = pd.concat([engines.forecast_station(trimmed_all[trimmed_all["unique_id"] == u], ctx)
+                      for u in sorted(series["unique_id"].unique())], ignore_index=True)
+    pd.testing.assert_frame_equal(each, engines.forecast_stations(mixed, ctx))
 
 
 def test_model_contract_and_json(backtest_setup, province):
@@ -429,3 +434,12 @@ def test_read_trimmed_equals_trim(backtest_setup, tmp_path):
     got = pipeline.read_trimmed(tmp_path / "h.parquet", targets)
     want = pipeline.trim(series, targets)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+
+
+def test_as_str_matches_astype_str():
+    """The engine input's ids as str without a fixed-width copy a row: the same values as astype(str)."""
+    ids = pd.Series(["jiangxi/highway_exit_vehicles/sample_002", "jiangxi/highway_exit_vehicles/sample_001"] * 3, name="unique_id")
+    for values in (ids, ids.astype("category"), pd.Series([3, 1, 3], name="unique_id")):
+        out = pipeline.as_str(values)
+        assert out.dtype == object and out.name == "unique_id"
+        assert out.tolist() == values.astype(str).tolist()

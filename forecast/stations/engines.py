@@ -1,16 +1,29 @@
 """Two engines, one function: :func:`forecast_station` (one station's frame in, its forecast frame
 out) run by a local process pool (``local``, the default) or by Spark (``spark``:
-``groupBy("unique_id").applyInPandas``), both reading the same Parquet input and writing Parquet.
+``groupBy(...).applyInPandas``), both reading the same Parquet input and writing Parquet.
 
 The function is pure: its output depends only on the station's rows and the :class:`Context` (the
 province's actuals and forecasts for each target season, and the station models to fit), whatever
 the order the rows arrive in. That is why the two engines give identical results
 (``tests/test_stations_spark.py`` checks it, on ``local[2]`` and on a standalone cluster).
 
+Both engines work on slices of whole stations (:func:`forecast_stations`: one call of
+:func:`forecast_station` per station): the local engine on slices of the input sorted by
+station, Spark ``groupBy(bucket).applyInPandas`` with ``bucket = pmod(xxhash64(unique_id), B)``,
+about :data:`SPARK_GROUP_STATIONS` stations a bucket. Why not one group per station
+(``groupBy("unique_id")``, still there as ``stations_per_group=1``): Spark sends each group to
+Python as its own Arrow stream, converts it to pandas and the result back, about 2 ms a group
+on this 2-core machine whatever its size; at 10,000 stations that alone was about 18 s (a no-op
+``applyInPandas`` over the input took 29 s against 10.5 s for the same shuffle without Python),
+and the engine took 2.5 times the local engine's time against 1.2 times with buckets of 50 (end
+to end in ``bench/scale.py``: 1.82 against 1.29 times; BENCHMARKS.md, "Scale"). A station's rows never span two buckets, so each station still gets
+exactly its own rows.
+
 Spark settings: ``--spark-master`` (default ``local[2]``); the executors run the driver's Python
 (``PYSPARK_PYTHON`` = ``sys.executable``) with this checkout on ``PYTHONPATH``, so a standalone
 worker on the same machine needs nothing else; a remote cluster needs this package and pandas,
-pyarrow on its workers and the Parquet paths on storage it can read.
+pyarrow on its workers and the Parquet paths on storage it can read (the driver reads them too: the
+input's ``unique_id`` column to size the buckets, and the output).
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ SPARK_SCHEMA = ("unique_id string, season long, cutoff timestamp_ntz, ds timesta
                 "yhat double, yhat_lower_80 double, yhat_upper_80 double, yhat_lower_95 double, "
                 "yhat_upper_95 double, sd double")
 SPARK_MEMORY = "1g"  # driver and executor JVM heaps: the rows go through Arrow to Python, not the heap
+SPARK_GROUP_STATIONS = 50  # stations per Spark group on average (the local engine's chunk); 1: groupBy("unique_id")
 MIN_DAYS = 14  # a station needs this many observed days before a cutoff to be forecast
 
 
@@ -99,7 +113,7 @@ def forecast_station(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
                 "yhat_lower_80": yhat * np.exp(-z80 * sd), "yhat_upper_80": yhat * np.exp(z80 * sd),
                 "yhat_lower_95": yhat * np.exp(-z95 * sd), "yhat_upper_95": yhat * np.exp(z95 * sd), "sd": sd}))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _OUT_DTYPES.items()})
+        return _empty()
     out = pd.concat(parts, ignore_index=True)
     out["cutoff"] = out["cutoff"].astype("datetime64[ns]")
     return out[OUT_COLUMNS]
@@ -109,8 +123,20 @@ _OUT_DTYPES = {"unique_id": object, "season": "int64", "cutoff": "datetime64[ns]
                "model": object, **{c: "float64" for c in OUT_COLUMNS[5:]}}
 
 
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _OUT_DTYPES.items()})
+
+
 def _days(ds: np.ndarray) -> np.ndarray:
     return (ds.astype("datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+
+
+def forecast_stations(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Several whole stations' rows in (any order): :func:`forecast_station` called once per
+    station, their forecast rows out. What a local worker runs on its slice and a Spark group on
+    its bucket of stations."""
+    parts = [forecast_station(g, ctx) for _, g in frame.groupby("unique_id", sort=True, observed=True)]
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
 def normalise(out: pd.DataFrame) -> pd.DataFrame:
@@ -135,9 +161,7 @@ def _init_worker(ctx: Context) -> None:
 
 
 def _chunk_task(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Several whole stations' rows (a slice of the input sorted by station): one call per station."""
-    parts = [forecast_station(g, _CTX) for _, g in chunk.groupby("unique_id", sort=True, observed=True)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUT_COLUMNS)
+    return forecast_stations(chunk, _CTX)
 
 
 def _chunks(data: pd.DataFrame, stations_per_chunk: int):
@@ -209,8 +233,14 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "chunyun-station
 
 
 def run_spark(input_path: str | Path, ctx: Context, output_path: str | Path, master: str = DEFAULT_MASTER,
-              session=None) -> dict:
-    """The same job on Spark: read Parquet, ``groupBy("unique_id").applyInPandas``, write Parquet.
+              session=None, stations_per_group: int = SPARK_GROUP_STATIONS) -> dict:
+    """The same job on Spark: read Parquet, ``groupBy(...).applyInPandas``, write Parquet.
+
+    ``stations_per_group`` 1 groups by ``unique_id`` (one group per station); above 1 (the
+    default), by a bucket of whole stations, ``pmod(xxhash64(unique_id), buckets)`` with ``buckets``
+    = stations / ``stations_per_group``, and each group calls :func:`forecast_station` once per
+    station (:func:`forecast_stations`), as a local worker does on its slice. Same function, same
+    rows per station, so the same results; see :data:`SPARK_GROUP_STATIONS` for why.
 
     The output is written by Spark (a folder of part files) next to ``output_path`` and then
     normalised into the single file ``output_path``, like the local engine's.
@@ -218,13 +248,24 @@ def run_spark(input_path: str | Path, ctx: Context, output_path: str | Path, mas
     t0 = time.perf_counter()
     spark = session or spark_session(master)
     t_start = time.perf_counter()
-    df = spark.read.parquet(str(Path(input_path).resolve()))
+    path = str(Path(input_path).resolve())
+    df = spark.read.parquet(path)
+    if stations_per_group > 1:
+        from pyspark.sql import functions as F
 
-    def fn(pdf: pd.DataFrame) -> pd.DataFrame:
-        return forecast_station(pdf, ctx)
+        buckets = max(1, -(-_count_stations(path) // stations_per_group))
+        grouped = df.groupBy(F.pmod(F.xxhash64("unique_id"), F.lit(buckets)).alias("bucket"))
+
+        def fn(pdf: pd.DataFrame) -> pd.DataFrame:
+            return forecast_stations(pdf, ctx)
+    else:
+        grouped = df.groupBy("unique_id")
+
+        def fn(pdf: pd.DataFrame) -> pd.DataFrame:
+            return forecast_station(pdf, ctx)
 
     parts = Path(str(output_path) + ".parts")
-    result = df.groupBy("unique_id").applyInPandas(fn, schema=SPARK_SCHEMA)
+    result = grouped.applyInPandas(fn, schema=SPARK_SCHEMA)
     result.write.mode("overwrite").parquet(str(parts.resolve()))
     t_fit = time.perf_counter()
     out = pd.read_parquet(parts)
@@ -235,6 +276,28 @@ def run_spark(input_path: str | Path, ctx: Context, output_path: str | Path, mas
     shutil.rmtree(parts, ignore_errors=True)
     return {"startup": t_start - t0, "fit": t_fit - t_start, "write": time.perf_counter() - t_fit,
             "total": time.perf_counter() - t0}
+
+
+def warm_up(spark, rows: int = 200_000) -> None:
+    """Start Spark's Python workers and let the JVM compile its shuffle and Arrow exchange code on
+    synthetic rows (no station data, nothing kept), so that the first real job does not pay for
+    them: start-up, like the JVM's own. ``bench/scale.py`` counts it in Spark's start-up."""
+    from pyspark.sql import functions as F
+
+    df = spark.range(rows).select(F.concat(F.lit("warm-up/"), (F.col("id") % 1000).cast("string")).alias("unique_id"),
+                                  F.timestamp_seconds((F.col("id") % 4000) * 86400).cast("timestamp_ntz").alias("ds"),
+                                  F.col("id").cast("double").alias("y"))
+    grouped = df.groupBy(F.pmod(F.xxhash64("unique_id"), F.lit(20)).alias("bucket"))
+    grouped.applyInPandas(lambda pdf: _empty(), schema=SPARK_SCHEMA).write.format("noop").mode("overwrite").save()
+
+
+def _count_stations(path: str) -> int:
+    """Distinct ``unique_id`` in the Parquet input, read by the driver (it reads the output too)."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds_
+
+    return int(pc.count_distinct(ds_.dataset(path, format="parquet").to_table(columns=["unique_id"])
+                                 .column("unique_id")).as_py())
 
 
 def run(engine: str, input_path, ctx: Context, output_path, workers: int = 2, spark_master: str | None = None,

@@ -120,10 +120,19 @@ def _days_kept(first: int, last: int, targets: list[engines.Target], base_days: 
 
 def write_input(stations: pd.DataFrame, targets: list[engines.Target], path: str | Path) -> Path:
     frame = trim(stations[["unique_id", "ds", "y"]], targets)
-    frame = frame.assign(unique_id=frame["unique_id"].astype(str), ds=frame["ds"].astype("datetime64[ns]"),
+    frame = frame.assign(unique_id=as_str(frame["unique_id"]), ds=frame["ds"].astype("datetime64[ns]"),
                          y=frame["y"].astype("float64"))
     write_parquet(frame, path)
     return Path(path)
+
+
+def as_str(values: pd.Series) -> pd.Series:
+    """``values`` as Python ``str`` objects, each distinct value converted once and shared by its
+    rows. ``astype(str)`` goes through a fixed-width numpy array (4 bytes a character a row): 1.4 GB
+    for the 8.6 million input rows of 10,000 stations, the peak of the whole station run."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    strings = np.asarray(pd.Index(uniques).astype(str), dtype=object)
+    return pd.Series(strings[codes], index=values.index, name=values.name)
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
