@@ -84,7 +84,7 @@ def run_task(history: pd.DataFrame, unique_id: str, season: int, models=DAILY_MO
              nowcast_days=NOWCAST_DAYS, baseline: bool = True) -> pd.DataFrame:
     """One series and one season: the backtest rows of every model."""
     s = calendar.season(season)
-    start, cutoff = pd.Timestamp(s.chunyun_start), pd.Timestamp(s.eve)
+    start, cutoff = pd.Timestamp(s.chunyun_start), s.cutoff
     h = history[["ds", "y"]].copy()
     h["ds"] = pd.to_datetime(h["ds"])
     window = s.days

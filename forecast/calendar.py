@@ -83,6 +83,12 @@ class Season:
         return self.chunyun_start - timedelta(days=1)
 
     @property
+    def cutoff(self) -> pd.Timestamp:
+        """The eve as a nanosecond Timestamp (the resolution of every frame here): the cutoff of a
+        season-ahead forecast."""
+        return pd.Timestamp(self.eve).as_unit("ns")
+
+    @property
     def days(self) -> pd.DatetimeIndex:
         """The days of the Chunyun window, first to last."""
         return pd.date_range(self.chunyun_start, self.chunyun_end, freq="D")

@@ -98,7 +98,7 @@ def _series_history(history: pd.DataFrame, unique_id: str) -> pd.DataFrame:
 
 def fit_cutoff(season: int, info_date: pd.Timestamp) -> pd.Timestamp:
     """The last day a forecast of ``season`` may see: the info date, at latest the eve of the window."""
-    return min(pd.Timestamp(info_date), pd.Timestamp(calendar.season(int(season)).eve))
+    return min(pd.Timestamp(info_date), calendar.season(int(season)).cutoff)
 
 
 def fit_series(history: pd.DataFrame, unique_id: str, cutoff, model: str | None = None) -> Forecaster:

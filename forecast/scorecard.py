@@ -87,7 +87,7 @@ class _Nowcaster:
     def __init__(self, series: pd.DataFrame, unique_id: str, season: int, choice: Choice):
         self.series, self.unique_id, self.season, self.choice = series, unique_id, int(season), choice
         self.window = season_dates(season)
-        self.eve = pd.Timestamp(calendar.season(season).eve)
+        self.eve = calendar.season(season).cutoff
         frame = fit_frame(series, self.eve)
         self.fitted = make(choice.model).fit(frame)
         self.total = forecast_total(frame, season, self.eve, published=reference.published_totals(unique_id))

@@ -231,7 +231,7 @@ def inner_backtest(totals: pd.Series, history: pd.DataFrame, season: int, n: int
     shift = basis_shift(totals)
     rows = []
     for e in evals[-n:]:
-        cut = pd.Timestamp(calendar.season(e).eve)
+        cut = calendar.season(e).cutoff
         past = totals[totals.index < e]
         hist = history[pd.to_datetime(history["ds"]) <= cut]
         fits = {}

@@ -74,7 +74,7 @@ def fit_candidates(series: pd.DataFrame, unique_id: str, season: int, candidates
     The blend is put together from the hybrid and the anchored fits rather than fitted again, and
     the season total is forecast once: both are the same whichever daily model uses them.
     """
-    cut = pd.Timestamp(calendar.season(season).eve)
+    cut = calendar.season(season).cutoff
     past = fit_frame(series, cut)
     fitted = {m: make(m).fit(past) for m in candidates if m != "real_blend"}
     if "real_blend" in candidates:

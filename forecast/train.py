@@ -370,7 +370,7 @@ def _forward_task(task: Task) -> ForwardFit:
 
 
 def _past_task(task: Task) -> PastFit:
-    cut = pd.Timestamp(calendar.season(task.season).eve)
+    cut = calendar.season(task.season).cutoff
     past = task.series[task.series["ds"] <= cut]
     fc = season_forecast(task.series, task.uid, task.season, cut, model=task.choice.model, sigma=task.choice.sigma)
     return PastFit(fc, _baseline_frame(past, fc.frame["ds"]))

@@ -221,7 +221,7 @@ def fit_region(region: str, station_history: pd.DataFrame, province_history: pd.
     t0 = time.perf_counter()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    back = [(s, pd.Timestamp(calendar.season(s).eve)) for s in past_seasons[-BACKTEST_SEASONS:]]
+    back = [(s, calendar.season(s).cutoff) for s in past_seasons[-BACKTEST_SEASONS:]]
     targets = targets_from_run(run_forecasts, region, [*back, *[(s, cutoff) for s in forward]])
     prov = province_history.sort_values("ds")
     ctx = engines.Context(prov["ds"].to_numpy(dtype="datetime64[ns]"), prov["y"].to_numpy(dtype=float),
