@@ -81,12 +81,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def warm_up(app: Flask) -> None:
-    """Load the current run now rather than on the first request (a 503 until one exists is fine).
+    """Load the current run and its station forecasts now rather than on the first request (a 503
+    until a run exists is fine).
 
     gunicorn.conf.py turns this off in the preloading master and calls it in each worker after the
     fork instead: a forked copy of pyarrow's thread pools hangs a worker's exit.
     """
     try:
-        app.extensions["chunyun.live"].get()
+        app.extensions["chunyun.live"].get().stations()  # the run, and its station forecasts if it has any
     except ChunyunError as err:
         log.warning("no current run yet (%s); /readyz answers 503 until one is published", err)

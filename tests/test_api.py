@@ -369,3 +369,10 @@ def test_no_path_or_sql_from_request_text(client):
                 "/v1/forecasts?unique_id=jiangxi/x'%20OR%201=1--", "/v1/seasons/2026%3B%20DROP/summary"):
         r = client.get(url)
         assert 400 <= r.status_code < 500 and r.mimetype == "application/problem+json", url
+
+
+def test_a_worker_loads_the_station_forecasts_at_boot_not_on_the_first_request(app):
+    """gunicorn's post_worker_init warms each worker up: the run and its station view are built
+    then, so the first GET /v1/stations of a worker does not pay for reading them (p99, BENCHMARKS)."""
+    view = app.extensions["chunyun.live"].get()
+    assert view._stations is not None
