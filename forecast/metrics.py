@@ -34,13 +34,14 @@ def _per_group(df: pd.DataFrame, models: Iterable[str], name: str, fn: Callable[
     return pd.DataFrame(rows, columns=TIDY)
 
 
-def _total(g: pd.DataFrame, m: str) -> float:
+def season_total(g: pd.DataFrame, m: str) -> float:
+    """A model's season total over one series-season of a backtest frame (observed days at their actuals)."""
     return float(np.where(g[m].isna(), g["y"], g[m]).sum())
 
 
 def total_error_pct(df: pd.DataFrame, models: Iterable[str]) -> pd.DataFrame:
     """Season total (40 days) forecast vs actual, percent."""
-    return _per_group(df, models, "total_error_pct", lambda g, m: (_total(g, m) / g["y"].sum() - 1.0) * 100.0)
+    return _per_group(df, models, "total_error_pct", lambda g, m: (season_total(g, m) / g["y"].sum() - 1.0) * 100.0)
 
 
 def mape(df: pd.DataFrame, models: Iterable[str]) -> pd.DataFrame:
@@ -138,11 +139,6 @@ def coverage(forecasts: pd.DataFrame, model: str, level: int = 80, seasons=None)
     lo, hi = f[f"{model}-lo-{level}"], f[f"{model}-hi-{level}"]
     ok = lo.notna() & hi.notna()
     return float(((f.loc[ok, "y"] >= lo[ok]) & (f.loc[ok, "y"] <= hi[ok])).mean() * 100)
-
-
-def season_total(g: pd.DataFrame, model: str) -> float:
-    """A model's season total over one series-season of a backtest frame (observed days at their actuals)."""
-    return _total(g, model)
 
 
 def official_errors(forecasts: pd.DataFrame, official: dict) -> pd.DataFrame:
