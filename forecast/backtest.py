@@ -71,6 +71,12 @@ def frame_columns(prefix: str, f: pd.DataFrame) -> dict:
     return out
 
 
+def baseline_columns(past: pd.DataFrame, window) -> dict:
+    """The lunar-aligned baseline fitted on ``past`` over ``window``, as backtest columns
+    (``<BASELINE>``, ``<BASELINE>-lo-80`` ... ``<BASELINE>-hi-95``)."""
+    return frame_columns(BASELINE, intervals.level_frame(make(BASELINE).fit(past), window))
+
+
 def model_columns(prefix: str, fc) -> dict:
     """A season forecast as backtest columns `<prefix>`, `<prefix>-lo-80` ... (observed days NaN)."""
     out = frame_columns(prefix, fc.frame)
@@ -101,7 +107,7 @@ def run_task(history: pd.DataFrame, unique_id: str, season: int, models=DAILY_MO
         if name == chosen:
             cols.update(model_columns("chosen", fc))
     if baseline:
-        cols.update(frame_columns(BASELINE, intervals.level_frame(make(BASELINE).fit(past), window)))
+        cols.update(baseline_columns(past, window))
     for k in nowcast_days:
         as_of = start + pd.Timedelta(days=k - 1)
         seen = h[h["ds"] <= as_of]

@@ -39,12 +39,11 @@ import numpy as np
 import pandas as pd
 
 from forecast import assemble, calendar, runs, scorecard, selection
-from forecast.backtest import label_actuals, load_cache
+from forecast.backtest import baseline_columns, label_actuals, load_cache
 from forecast.engine import SeasonForecast, season_forecast
 from forecast.errors import ChunyunError, NotReady, Unprocessable
 from forecast.intervals import level_frame
-from forecast.models import BASELINE, make
-from forecast.models.base import LEVEL_Z
+from forecast.models import make
 from forecast.models.features import OFFICIAL
 from forecast.registry import TOTAL_METRIC, parse_series, parse_uid
 from forecast.store import fingerprint_of
@@ -213,8 +212,7 @@ def _inputs(store, history: pd.DataFrame | None, cutoff) -> Inputs:
     history["ds"] = pd.to_datetime(history["ds"])
     history, skipped = usable_history(history)
     if history.empty:
-        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
-                                                                           for s in skipped[:5]))
+        raise _nothing_to_train(skipped)
     data_end = history["ds"].max()
     cut = min(pd.Timestamp(cutoff), data_end) if cutoff is not None else data_end
     if cut < history["ds"].min() + pd.Timedelta(days=365):
@@ -310,8 +308,7 @@ def _fit(plan: Plan, choices: dict, workers: int, progress: bool, t0: float, ski
     skipped += [{"unique_id": r.uid, "season": r.season, "reason": r.value} for r in results if r.kind == "skipped"]
     fits = Fits([u for u in plan.uids if u not in failed])
     if not fits.uids:
-        raise Unprocessable("no stored series can be trained", hint="; ".join(f"{s['unique_id']}: {s['reason']}"
-                                                                           for s in skipped[:5]))
+        raise _nothing_to_train(skipped)
     for r in results:
         if r.kind == "skipped" or r.uid in failed:
             continue
@@ -338,6 +335,11 @@ def _guarded(task: Task) -> Result:
     except DATA_ERRORS as err:
         kind, value = "skipped", _reason(err)
     return Result(kind, task.uid, task.season, value, time.perf_counter() - t0)
+
+
+def _nothing_to_train(skipped: list[dict]) -> Unprocessable:
+    return Unprocessable("no stored series can be trained",
+                         hint="; ".join(f"{s['unique_id']}: {s['reason']}" for s in skipped[:5]))
 
 
 def _reason(err: Exception) -> str:
@@ -373,16 +375,8 @@ def _past_task(task: Task) -> PastFit:
     cut = calendar.season(task.season).cutoff
     past = task.series[task.series["ds"] <= cut]
     fc = season_forecast(task.series, task.uid, task.season, cut, model=task.choice.model, sigma=task.choice.sigma)
-    return PastFit(fc, _baseline_frame(past, fc.frame["ds"]))
-
-
-def _baseline_frame(past: pd.DataFrame, window) -> pd.DataFrame:
-    """The lunar-aligned baseline fitted on ``past`` over ``window``, in backtest columns
-    (``<BASELINE>``, ``<BASELINE>-lo-80`` ... ``<BASELINE>-hi-95``)."""
-    names = {"yhat": BASELINE}
-    for level in LEVEL_Z:
-        names |= {f"yhat_lower_{level}": f"{BASELINE}-lo-{level}", f"yhat_upper_{level}": f"{BASELINE}-hi-{level}"}
-    return level_frame(make(BASELINE).fit(past), window).rename(columns=names)
+    window = fc.frame["ds"]
+    return PastFit(fc, pd.DataFrame({"ds": pd.DatetimeIndex(window), **baseline_columns(past, window)}))
 
 
 def _nowcast_task(task: Task) -> dict:
