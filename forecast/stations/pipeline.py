@@ -274,7 +274,7 @@ class _Reconciler:
 def _station_rows(rec: _Reconciler, backtest: list, station_history: pd.DataFrame, prov: pd.DataFrame,
                   models, methods) -> list[dict]:
     """The station backtest: every model x method on every backtest season, at both levels' errors."""
-    actual = station_history.assign(unique_id=station_history["unique_id"].astype(str)).set_index(["unique_id", "ds"])["y"]
+    actual = station_history.assign(unique_id=as_str(station_history["unique_id"])).set_index(["unique_id", "ds"])["y"]
     prov_actual = prov.set_index("ds")["y"]
     rows = []
     for t in backtest:
@@ -343,7 +343,7 @@ def fit_all(history: pd.DataFrame, run_forecasts: pd.DataFrame, past_seasons: li
     stations = history[mask]
     if stations.empty:
         return {}
-    regions = stations["unique_id"].astype(str).str.split("/").str[0]
+    regions = as_str(stations["unique_id"]).str.split("/").str[0]
     out = {}
     if engine == "spark" and session is None:
         session = engines.spark_session(spark_master or engines.DEFAULT_MASTER)
