@@ -88,6 +88,11 @@ def warm_up(app: Flask) -> None:
     fork instead: a forked copy of pyarrow's thread pools hangs a worker's exit.
     """
     try:
-        app.extensions["chunyun.live"].get().stations()  # the run, and its station forecasts if it has any
+        view = app.extensions["chunyun.live"].get()
     except ChunyunError as err:
         log.warning("no current run yet (%s); /readyz answers 503 until one is published", err)
+        return
+    try:
+        view.stations()  # so that no worker's first GET /v1/stations reads them (p99, BENCHMARKS.md)
+    except ChunyunError as err:
+        log.warning("run %s: station forecasts not loaded (%s); /v1/stations will say why", view.id, err)
