@@ -15,6 +15,7 @@ is importable from ``api.schemas``.
 
 from __future__ import annotations
 
+from api.schemas import params
 from api.schemas.bodies import OBSERVATION_LONG, OBSERVATION_REGIONAL, OBSERVATIONS_BODY, SCALAR
 from api.schemas.common import CSV, HTML, JSON, MAX_RANGE_DAYS, PARQUET, PROBLEM, TEXT, nullable
 from api.schemas.document import openapi, openapi_30
@@ -30,24 +31,13 @@ from api.schemas.operations import (
     route,
     table_ok,
 )
-from api.schemas.params import (
-    ALERT_LEVEL,
-    BOOL,
-    DATE,
-    DAYS,
-    JOB_ID,
-    LEVEL,
-    REGION,
-    SEASON,
-    TABLE_FORMAT,
-    UNIQUE_ID,
-    param,
-)
+from api.schemas.params import *  # noqa: F403 - re-exports its __all__
 from api.schemas.responses import COMPONENTS, NNUM, NSTR, NUM, STR
 
 __all__ = [
-    "ALERT_LEVEL", "BOOL", "COMPONENTS", "CSV", "DATE", "DAYS", "HTML", "JOB_ID", "JSON", "LEVEL", "MAX_RANGE_DAYS",
-    "NNUM", "NSTR", "NUM", "OBSERVATIONS_BODY", "OBSERVATION_LONG", "OBSERVATION_REGIONAL", "OPERATIONS", "PARQUET",
-    "PROBLEM", "PROBLEM_TEXT", "READ", "REGION", "SCALAR", "SEASON", "STR", "TABLE_FORMAT", "TEXT", "UNIQUE_ID",
-    "WRITE", "flask_path", "nullable", "ok", "openapi", "openapi_30", "param", "problems", "ref", "route", "table_ok",
+    *params.__all__,
+    "COMPONENTS", "CSV", "HTML", "JSON", "MAX_RANGE_DAYS", "NNUM", "NSTR", "NUM", "OBSERVATIONS_BODY",
+    "OBSERVATION_LONG", "OBSERVATION_REGIONAL", "OPERATIONS", "PARQUET", "PROBLEM", "PROBLEM_TEXT", "READ",
+    "SCALAR", "STR", "TEXT", "WRITE", "flask_path", "nullable", "ok", "openapi", "openapi_30", "problems",
+    "ref", "route", "table_ok",
 ]

@@ -6,6 +6,11 @@ from api.schemas.common import MAX_RANGE_DAYS
 from forecast import alerts, calendar, registry
 from forecast.runs import LEVELS
 
+__all__ = [  # re-exported by api.schemas
+    "ALERT_LEVEL", "BOOL", "DATE", "DAYS", "JOB_ID", "LEVEL", "REGION", "SEASON", "TABLE_FORMAT", "UNIQUE_ID",
+    "param",
+]
+
 DATE = {"type": "string", "format": "date", "pattern": r"^(19|20|21)\d{2}-\d{2}-\d{2}$",
         "description": "An ISO date, YYYY-MM-DD.", "examples": ["2026-02-04"]}
 SEASON = {"type": "integer", "minimum": calendar.FIRST_SEASON, "maximum": calendar.LAST_SEASON,

@@ -18,6 +18,7 @@ Modules, by what they draw: ``labels`` (labels and fonts), ``tables``, ``figures
 from __future__ import annotations
 
 from forecast.actuals import season_actuals
+from forecast.plots import labels
 from forecast.plots.backtest_report import (
     backtest_figure,
     backtest_mode_table,
@@ -38,22 +39,7 @@ from forecast.plots.figures import (
     lunar_offset_overlay,
     scenario_figure,
 )
-from forecast.plots.labels import (
-    CJK_FONTS,
-    PACKAGED_CJK_FONT,
-    SHORT_EN,
-    TABLE_ORDER,
-    UNIT_ASCII,
-    WAN,
-    cjk_font,
-    data_tag,
-    metric_label,
-    region_label,
-    setup,
-    text,
-    unit_label,
-    wan,
-)
+from forecast.plots.labels import *  # noqa: F403 - re-exports its __all__
 from forecast.plots.tables import (
     alert_days,
     forecast_frame,
@@ -67,44 +53,10 @@ from forecast.plots.tables import (
 )
 
 __all__ = [
-    "WAN",
-    "CJK_FONTS",
-    "TABLE_ORDER",
-    "UNIT_ASCII",
-    "LEVEL_COLOURS",
-    "SHORT_EN",
-    "PACKAGED_CJK_FONT",
-    "cjk_font",
-    "setup",
-    "text",
-    "unit_label",
-    "metric_label",
-    "region_label",
-    "data_tag",
-    "wan",
-    "show_table",
-    "season_actuals",
-    "published_figures",
-    "mode_table",
-    "peak_table",
-    "reference_table",
-    "season_totals_table",
-    "inventory",
-    "forecast_frame",
-    "alert_days",
-    "lunar_offset_frame",
-    "lunar_offset_overlay",
-    "lunar_offset_grid",
-    "forecast_panel",
-    "forecast_figure",
-    "scenario_figure",
-    "bar_table",
-    "nowcast_days",
-    "error_table",
-    "error_summary",
-    "nowcast_table",
-    "backtest_mode_table",
-    "backtest_figure",
-    "nowcast_figure",
-    "error_figure",
+    *labels.__all__,
+    "LEVEL_COLOURS", "show_table", "season_actuals", "published_figures", "mode_table", "peak_table",
+    "reference_table", "season_totals_table", "inventory", "forecast_frame", "alert_days",
+    "lunar_offset_frame", "lunar_offset_overlay", "lunar_offset_grid", "forecast_panel", "forecast_figure",
+    "scenario_figure", "bar_table", "nowcast_days", "error_table", "error_summary", "nowcast_table",
+    "backtest_mode_table", "backtest_figure", "nowcast_figure", "error_figure",
 ]

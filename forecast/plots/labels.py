@@ -16,6 +16,11 @@ import pandas as pd
 from forecast import registry
 from forecast.registry import METRICS, TOTAL_METRIC
 
+__all__ = [  # re-exported by forecast.plots
+    "CJK_FONTS", "PACKAGED_CJK_FONT", "SHORT_EN", "TABLE_ORDER", "UNIT_ASCII", "WAN", "cjk_font", "data_tag",
+    "metric_label", "region_label", "setup", "text", "unit_label", "wan",
+]
+
 WAN = 10_000.0
 # CJK fonts matplotlib may find, in order of preference.
 CJK_FONTS = (
