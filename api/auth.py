@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import current_app, request
 
-from api.problems import Forbidden, Unauthorized
+from forecast.errors import Forbidden, Unauthorized
 
 
 def check_token() -> None:

@@ -1,8 +1,8 @@
 """Errors to responses, in ONE handler: every error is ``application/problem+json`` (RFC 9457).
 
-``ChunyunError`` (and the HTTP-only subclasses below) carry ``status``, ``title``, ``detail`` and
-``hint``; werkzeug's HTTP errors (unknown route, wrong method, body too large) are mapped with a
-hint of their own; anything else is a bug: logged with its traceback, answered with a bare 500.
+``ChunyunError`` (and its HTTP-only subclasses in ``forecast.errors``) carry ``status``,
+``title``, ``detail`` and ``hint``; werkzeug's HTTP errors (unknown route, wrong method, body too
+large) are mapped with a hint of their own; anything else is a bug: logged with its traceback, answered with a bare 500.
 """
 
 from __future__ import annotations
@@ -15,29 +15,9 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from api.schemas import route
-from forecast.errors import ChunyunError, NotFound
+from forecast.errors import ChunyunError, NotFound, Unauthorized
 
 log = logging.getLogger("api")
-
-
-class Unauthorized(ChunyunError):
-    status = 401
-    title = "Unauthorized"
-
-
-class Forbidden(ChunyunError):
-    status = 403
-    title = "Forbidden"
-
-
-class UnsupportedMediaType(ChunyunError):
-    status = 415
-    title = "Unsupported media type"
-
-
-class RequestTimeout(ChunyunError):
-    status = 408
-    title = "Request timeout"
 
 
 def dumps(obj, default=str) -> bytes:

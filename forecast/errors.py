@@ -57,3 +57,31 @@ class NotReady(ChunyunError):
 
     status = 503
     title = "Not ready"
+
+
+class Unauthorized(ChunyunError):
+    """A write endpoint was called without the right bearer token (API only)."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(ChunyunError):
+    """Write endpoints are disabled: no API token is configured (API only)."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class UnsupportedMediaType(ChunyunError):
+    """A request body of a media type the endpoint does not read (API only)."""
+
+    status = 415
+    title = "Unsupported media type"
+
+
+class RequestTimeout(ChunyunError):
+    """The client stopped sending its request body before it was complete (API only)."""
+
+    status = 408
+    title = "Request timeout"

@@ -5,12 +5,11 @@ import json
 from flask import Blueprint, request
 
 from api.auth import write_access
-from api.problems import RequestTimeout, UnsupportedMediaType
 from api.responses import json_response, store
 from api.schemas import PARQUET, route
 from api.validation import check_body, params
 from forecast import ingest
-from forecast.errors import InvalidInput, Unprocessable
+from forecast.errors import InvalidInput, RequestTimeout, Unprocessable, UnsupportedMediaType
 
 bp = Blueprint("observations", __name__)
 MAX_LISTED = 1000
