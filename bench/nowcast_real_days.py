@@ -7,8 +7,8 @@ National cross-regional trips from the store (``chunyun prepare``: the real 2024
 The model of each season is chosen as ``train`` chooses it (:func:`forecast.selection.choose`: the
 candidates scored on the real seasons before it), fitted once at the eve of the window, and the
 nowcast is made as of every morning, through the scorecard's own code; ``old`` is the same
-forecast with ``nowcast_phi=0`` (one level ratio for every remaining day), ``new`` the default
-(the daily model's ``phi_``). Printed per season and rule:
+forecast with ``nowcast_phi=0`` (one level ratio for every remaining day, the default), ``new``
+with ``nowcast_phi=None`` (the daily model's ``phi_``). Printed per season and rule:
 
 - one day ahead (each day from actuals up to the day before; day one: the eve's forecast): MAPE on
   the days with a ministry same-day estimate, beside the ministry's, and on all days; the share of

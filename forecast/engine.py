@@ -164,7 +164,7 @@ class SeasonForecast:
 def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None, *,
                     model: str | None = None, fitted: Forecaster | None = None,
                     total: TotalForecast | None = None, sigma: float | None = None,
-                    nowcast_phi: float | None = None) -> SeasonForecast:
+                    nowcast_phi: float | None = 0.0) -> SeasonForecast:
     """The forecast of ``unique_id`` over ``season``'s Chunyun window.
 
     ``cutoff``: what the models may see (default: the last day of the history); capped at the eve
@@ -174,8 +174,9 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     forecast made at that cutoff (reused by the backtest's nowcasts). ``sigma``: the daily log error
     to put in the intervals instead of the model's own in-sample one (calibrated on real days by
     :mod:`forecast.selection`). ``nowcast_phi``: the AR(1) coefficient the nowcast carries the last
-    observed day's error forward with (default: the daily model's ``phi_``; 0: one level ratio for
-    every remaining day, the rule before, kept for comparisons).
+    observed day's error forward with. Default 0: one level ratio for every remaining day. ``None``:
+    the daily model's ``phi_``, which ``bench/nowcast_real_days.py`` measured worse on the real
+    season totals after 10 and 20 days (2024 and 2025), so it is not the default.
     """
     h = _series_history(history, unique_id)
     data_end = h["ds"].max()

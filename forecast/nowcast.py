@@ -9,9 +9,13 @@ that is strongly autocorrelated from one day to the next. The update estimates e
 - the deviation of the most recent observed day, ``e_last - L``, carried forward as an AR(1):
   a day ``h`` days after it is multiplied by ``exp(L + phi**h * (e_last - L))``.
 
-``phi`` is the AR(1) coefficient of the daily model's own log residuals (``phi_``, the one its
-intervals and sample paths already assume), so the update adds no parameter fitted on outcomes.
-With ``phi = 0`` the update is the single level ratio of the earlier rule, exactly. Far from the
+``phi`` would be the AR(1) coefficient of the daily model's own log residuals (``phi_``, the one
+its intervals and sample paths already assume), so the update adds no parameter fitted on
+outcomes. With ``phi = 0`` the update is the single level ratio, exactly, and that is the engine's
+default: on the real days the model's ``phi_`` (0.87-0.92) helped the next day over a whole season
+(2025: one-day-ahead MAPE 7.41% -> 5.72%) but moved the season total too far after 10 and 20 days
+in both real seasons (in-season errors of 2024 have a lag-one autocorrelation near 0.58). Choosing
+``phi`` from the real seasons before the one forecast needs a second real season to judge it. Far from the
 last observed day ``phi**h`` vanishes and the level alone remains; the season's shape beyond the
 next few days is still the eve's.
 

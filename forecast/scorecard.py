@@ -85,7 +85,7 @@ class _Nowcaster:
     """One fit of the chosen model at the eve of the window, re-used for every information date."""
 
     def __init__(self, series: pd.DataFrame, unique_id: str, season: int, choice: Choice,
-                 nowcast_phi: float | None = None):
+                 nowcast_phi: float | None = 0.0):
         self.series, self.unique_id, self.season, self.choice = series, unique_id, int(season), choice
         self.nowcast_phi = nowcast_phi
         self.window = season_dates(season)
@@ -102,12 +102,12 @@ class _Nowcaster:
 
 def nowcast_report(series: pd.DataFrame, unique_id: str, season: int, choice: Choice,
                    estimates: pd.DataFrame | None = None, every_day: bool = True, *,
-                   nowcast_phi: float | None = None) -> dict:
+                   nowcast_phi: float | None = 0.0) -> dict:
     """The chosen model's nowcast on the real days of ``season``: ``after`` (10, 20, 30 days) and,
     with ``every_day`` (a forecast as of each day of the season), ``one_day_ahead`` (each day from
     the day before, beside the ministry's same-day estimates) and ``vintages`` (the total and the
     peak as forecast each morning). ``nowcast_phi``: as for :func:`forecast.engine.season_forecast`
-    (0: the single level ratio, for comparisons)."""
+    (default 0: the single level ratio; ``None``: the model's ``phi_``)."""
     actual = real_actuals(series, season)
     nc = _Nowcaster(series, unique_id, season, choice, nowcast_phi)
     complete = len(actual) == len(nc.window)

@@ -103,10 +103,12 @@ def test_the_engine_keeps_actuals_and_the_total_is_observed_plus_the_rest(histor
     bumped.loc[bumped["ds"] == day, "y"] *= 1.15  # the last observed day 15% above the forecast
     fitted = fit_series(bumped, uid, calendar.season(2019).cutoff)
     fitted.phi_ = 0.7  # the synthetic's noise is white: give the model a persistent residual
-    new = season_forecast(bumped, uid, 2019, as_of=day, fitted=fitted)  # default: the model's phi_
+    new = season_forecast(bumped, uid, 2019, as_of=day, fitted=fitted, nowcast_phi=None)  # the model's phi_
     assert np.array_equal(new.frame["yhat"], season_forecast(bumped, uid, 2019, as_of=day, fitted=fitted,
                                                              nowcast_phi=0.7).frame["yhat"])
-    old = season_forecast(bumped, uid, 2019, as_of=day, fitted=fitted, nowcast_phi=0.0)
+    old = season_forecast(bumped, uid, 2019, as_of=day, fitted=fitted)  # the default: one level ratio
+    assert np.array_equal(old.frame["yhat"], season_forecast(bumped, uid, 2019, as_of=day, fitted=fitted,
+                                                             nowcast_phi=0.0).frame["yhat"])
     f, o = new.frame, old.frame
     assert new.as_of == day
     seen = f["observed"].to_numpy()
@@ -131,6 +133,6 @@ def test_the_engine_keeps_actuals_and_the_total_is_observed_plus_the_rest(histor
 def test_without_actuals_in_the_window_the_forecast_is_the_same_for_both_rules(history):
     uid = "jiangxi/highway_exit_vehicles"
     eve = calendar.season(2019).cutoff
-    a = season_forecast(history, uid, 2019, as_of=eve)
-    b = season_forecast(history, uid, 2019, as_of=eve, nowcast_phi=0.0)
+    a = season_forecast(history, uid, 2019, as_of=eve, nowcast_phi=None)
+    b = season_forecast(history, uid, 2019, as_of=eve)
     assert a.as_of is None and np.array_equal(a.frame["yhat"], b.frame["yhat"]) and a.total == b.total
