@@ -10,10 +10,11 @@ For one series and one season the engine
    so the daily forecast adds up to the season total forecast;
 3. gives each day a lognormal interval with log-sd ``sqrt(level_sd^2 + sigma^2)`` where
    ``level_sd`` is the season total's and ``sigma`` the daily model's residual sd;
-4. **nowcast**: when the information date (``as_of``) falls inside the window, the days up to it
-   are actuals; the remaining days are scaled by the ratio actual/forecast to date, shrunk towards 1
-   with weight ``n / (n + NOWCAST_SHRINK_DAYS)`` for ``n`` observed days (on logs), and the level
-   uncertainty shrinks by ``sqrt(1 - weight)``;
+4. **nowcast** (:mod:`forecast.nowcast`): when the information date (``as_of``) falls inside the
+   window, the days up to it are actuals; the remaining days are scaled by the ratio actual/forecast
+   to date, shrunk towards 1 with weight ``n / (n + NOWCAST_SHRINK_DAYS)`` for ``n`` observed days
+   (on logs), times the last observed day's deviation from that level decaying as an AR(1)
+   (``phi**h`` for a day ``h`` days later); the level uncertainty shrinks by ``sqrt(1 - weight)``;
 5. simulates sample paths (lognormal AR(1) daily residuals plus one shared level shock) for the
    probability of each day being the season's peak and ``p_record``, the probability that the
    season's peak beats the highest day in the history up to the information date
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, intervals, provenance, reference
+from forecast import calendar, intervals, nowcast, provenance, reference
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
 from forecast.limits import MAX_FORECAST_DAYS
 from forecast.models import BASELINE, Forecaster, make
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 # Prophet trailed the statsmodels regression on every key series and fits 5-10x slower.
 DEFAULT_DAILY_MODEL = "hybrid"
 DAILY_MODEL_BY_METRIC: dict[str, str] = {}
-NOWCAST_SHRINK_DAYS = 7.0
+NOWCAST_SHRINK_DAYS = nowcast.SHRINK_DAYS
 N_PATHS = 2000
 PATH_SEED = 20250129
 MAX_RANGE_DAYS = MAX_FORECAST_DAYS
@@ -162,7 +163,8 @@ class SeasonForecast:
 
 def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=None, as_of=None, *,
                     model: str | None = None, fitted: Forecaster | None = None,
-                    total: TotalForecast | None = None, sigma: float | None = None) -> SeasonForecast:
+                    total: TotalForecast | None = None, sigma: float | None = None,
+                    nowcast_phi: float | None = 0.0) -> SeasonForecast:
     """The forecast of ``unique_id`` over ``season``'s Chunyun window.
 
     ``cutoff``: what the models may see (default: the last day of the history); capped at the eve
@@ -171,7 +173,10 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     already fitted at the right cutoff (reused, e.g. by ``train``); ``total``: the season total
     forecast made at that cutoff (reused by the backtest's nowcasts). ``sigma``: the daily log error
     to put in the intervals instead of the model's own in-sample one (calibrated on real days by
-    :mod:`forecast.selection`).
+    :mod:`forecast.selection`). ``nowcast_phi``: the AR(1) coefficient the nowcast carries the last
+    observed day's error forward with. Default 0: one level ratio for every remaining day. ``None``:
+    the daily model's ``phi_``, which ``bench/nowcast_real_days.py`` measured worse on the real
+    season totals after 10 and 20 days (2024 and 2025), so it is not the default.
     """
     h = _series_history(history, unique_id)
     data_end = h["ds"].max()
@@ -195,17 +200,12 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     seen = h[(h["ds"] >= window[0]) & (h["ds"] <= min(info, window[-1]))].set_index("ds")["y"]
     observed = window.isin(seen.index)
     actual = seen.reindex(window).to_numpy()
-    used_as_of = None
+    used_as_of = seen.index.max() if observed.any() else None
     total_model_name = tf.model
-    if observed.any():
-        used_as_of = seen.index.max()
-        n = int(observed.sum())
-        a, f = float(np.nansum(actual[observed])), float(yhat[observed].sum())
-        w = n / (n + NOWCAST_SHRINK_DAYS)
-        ratio = math.exp(w * math.log(a / f)) if a > 0 and f > 0 else 1.0
-        yhat = np.where(observed, np.nan_to_num(actual), yhat * ratio)
-        level_sd = level_sd * math.sqrt(max(1.0 - w, 0.0))
     sigma, phi = float(daily.sigma_ if sigma is None else sigma), float(daily.phi_)
+    now = nowcast.update(yhat, actual, observed, phi if nowcast_phi is None else nowcast_phi, level_sd,
+                         NOWCAST_SHRINK_DAYS)
+    yhat, level_sd = now.yhat, now.level_sd
     log_sd = np.where(observed, 0.0, math.sqrt(level_sd**2 + sigma**2))
     frame = intervals.lognormal_frame(window, yhat, log_sd, observed)
     total = float(yhat.sum())

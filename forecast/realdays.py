@@ -12,7 +12,13 @@ value that lost; ``reason`` says why).
 - :func:`real_observations` turns them into store rows ``unique_id, ds, y, source``.
 - :func:`same_day_estimates` puts each same-day estimate beside the completed figure of its day.
 - :func:`source_kind`, :func:`publication_dates` and :func:`published_of` let other modules tell
-  real, derived, sample and user rows apart, and drop what was not public at a fit cutoff.
+  real, derived, sample and user rows apart and say when each figure became public.
+
+A fit at a cutoff uses the rows *dated* up to it, derived ones included: a derived 2024 row stands
+for the figure the ministry published for that day in 2024 (the 2025 page prints the change
+against it to 0.1%, and the 2024 copies the curated files hold agree), not for news of 2025. What
+the fits would give with only the rows the curated files show public before the cutoff is measured
+apart (``bench/real_days_asof.py``, BENCHMARKS.md).
 
 Sources: ``real:<id>`` for an actual, ``derived:<id>`` for a derived row, ``<id>`` being the row's
 ``id`` in days.csv or holidays.csv. Nothing else is encoded in the source: the date a row became
@@ -220,8 +226,8 @@ source_kind = provenance.source_kind  # the one rule (forecast/provenance.py), r
 def publication_dates() -> dict[str, pd.Timestamp]:
     """``source -> published`` for every actual and derived row of days.csv and holidays.csv.
 
-    A derived row became public with the 2025 page it was computed from, so an engine fitting at
-    a cutoff keeps ``real:``/``derived:`` rows with ``published < cutoff`` only.
+    A derived row's date is the 2025 page it was computed from (the audit trail); the fits do not
+    filter on it (see the module docstring).
     """
     out = {}
     for df in (_frame(days_file(), DAY_COLUMNS), _frame(holidays_file(), HOLIDAY_COLUMNS)):

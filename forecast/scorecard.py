@@ -84,8 +84,10 @@ def real_rows(series: pd.DataFrame, unique_id: str, season: int, forecasts: dict
 class _Nowcaster:
     """One fit of the chosen model at the eve of the window, re-used for every information date."""
 
-    def __init__(self, series: pd.DataFrame, unique_id: str, season: int, choice: Choice):
+    def __init__(self, series: pd.DataFrame, unique_id: str, season: int, choice: Choice,
+                 nowcast_phi: float | None = 0.0):
         self.series, self.unique_id, self.season, self.choice = series, unique_id, int(season), choice
+        self.nowcast_phi = nowcast_phi
         self.window = season_dates(season)
         self.eve = calendar.season(season).cutoff
         frame = fit_frame(series, self.eve)
@@ -94,17 +96,20 @@ class _Nowcaster:
 
     def as_of(self, day: pd.Timestamp | None) -> SeasonForecast:
         return season_forecast(self.series, self.unique_id, self.season, self.eve, day, model=self.choice.model,
-                               fitted=self.fitted, total=self.total, sigma=self.choice.sigma)
+                               fitted=self.fitted, total=self.total, sigma=self.choice.sigma,
+                               nowcast_phi=self.nowcast_phi)
 
 
 def nowcast_report(series: pd.DataFrame, unique_id: str, season: int, choice: Choice,
-                   estimates: pd.DataFrame | None = None, every_day: bool = True) -> dict:
+                   estimates: pd.DataFrame | None = None, every_day: bool = True, *,
+                   nowcast_phi: float | None = 0.0) -> dict:
     """The chosen model's nowcast on the real days of ``season``: ``after`` (10, 20, 30 days) and,
     with ``every_day`` (a forecast as of each day of the season), ``one_day_ahead`` (each day from
     the day before, beside the ministry's same-day estimates) and ``vintages`` (the total and the
-    peak as forecast each morning)."""
+    peak as forecast each morning). ``nowcast_phi``: as for :func:`forecast.engine.season_forecast`
+    (default 0: the single level ratio; ``None``: the model's ``phi_``)."""
     actual = real_actuals(series, season)
-    nc = _Nowcaster(series, unique_id, season, choice)
+    nc = _Nowcaster(series, unique_id, season, choice, nowcast_phi)
     complete = len(actual) == len(nc.window)
     after_days = [k for k in NOWCAST_AFTER if k < len(nc.window)]
     ends = [nc.window[k - 1] for k in after_days]

@@ -91,6 +91,17 @@ def test_a_load_whose_rows_were_replaced_later_waits_for_that_one(store):
     assert snapshot(store).empty
 
 
+def test_a_replaced_row_deleted_since_is_not_counted_as_restored(store):
+    ingest_bytes(csv(FIRST), store, source="first")
+    second = ingest_bytes(csv(SECOND), store, source="second", replace=True)
+    gone = pd.DataFrame({"unique_id": ["jiangxi/rail_passengers"], "ds": [pd.Timestamp("2024-01-03")]})
+    assert store.delete_rows(gone, "second") == 1  # the one row the second load replaced
+    done = store.retract(second.load_id)
+    assert (done["deleted"], done["restored"]) == (2, 0)
+    assert int(store.loads()["replaced"].iloc[-1]) == 0
+    assert "2024-01-03" not in snapshot(store)["ds"].astype(str).tolist()
+
+
 def test_the_sample_cannot_be_retracted(store):
     with store.engine.begin() as conn:  # a load labelled sample, as an old version could record
         conn.exec_driver_sql("INSERT INTO loads (source, loaded_at, accepted, rejected, unchanged, replaced) "

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import calendar, sample
+from forecast import calendar, realdays, sample
 from forecast.errors import NotFound
 from forecast.reference import load_reference
 from forecast.registry import METRICS, MODES, TOTAL_METRIC
@@ -21,6 +21,8 @@ from forecast.registry import METRICS, MODES, TOTAL_METRIC
 YI, WAN = 1e8, 1e4
 NON_COVID = (2015, 2016, 2017, 2018, 2019, 2023, 2024, 2025)
 CUTOFF_2025 = pd.Timestamp("2025-01-14")  # the 2025 season opened
+CUTOFF_2024 = pd.Timestamp("2024-01-26")  # the 2024 season opened
+REAL_SHAPED = (2024, 2025)  # seasons whose shape follows the real national days (forecast/sample/realshape.py)
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +187,12 @@ def test_highway_peak_on_last_or_second_last_holiday_day(wide, region, season):
 @pytest.mark.parametrize("region", sample.REGIONS)
 @pytest.mark.parametrize("season", NON_COVID)
 def test_chuxi_among_the_three_lowest_days(wide, region, season):
+    """The hand-set seasons' trough rule; where the real days shape the season (2024, 2025) 除夕 is
+    where they put it, below the season average but above the late-season days."""
     cross = window(wide, f"{region}/{TOTAL_METRIC}", season)
     eve = pd.Timestamp(calendar.season(season).spring_festival) - pd.Timedelta(days=1)
-    assert (cross < cross[eve]).sum() <= 2
+    if season not in REAL_SHAPED:
+        assert (cross < cross[eve]).sum() <= 2
     day1 = eve + pd.Timedelta(days=1)
     assert cross[day1] < cross.mean() and cross[eve] < cross.mean()
 
@@ -288,6 +293,53 @@ def test_no_look_ahead_before_2025_season(history, reference, any_season):
     before = history["ds"] < CUTOFF_2025
     np.testing.assert_array_equal(history.loc[before, "y"].to_numpy(), other.loc[before, "y"].to_numpy())
     assert not np.array_equal(history.loc[~before, "y"].to_numpy(), other.loc[~before, "y"].to_numpy())
+
+
+@pytest.fixture(scope="module")
+def days() -> pd.DataFrame:
+    return realdays.load_days(include_uncertain=True)  # every kind and status: the sample picks ok actuals
+
+
+def _days_times(days: pd.DataFrame, change: pd.Series) -> pd.DataFrame:
+    """Every other day of ``change`` x1.5 (a uniform factor would leave a normalised shape as it is)."""
+    change = change & (days["ds"].dt.day % 2 == 0)
+    out = days.copy()
+    out.loc[change, "value"] = out.loc[change, "value"] * 1.5
+    assert change.sum() > 100
+    return out
+
+
+@pytest.mark.parametrize(("season", "opened"), [(2025, CUTOFF_2025), (2024, CUTOFF_2024)])
+def test_real_days_shape_nothing_before_their_season(history, reference, days, season, opened):
+    """The real days of a season changed: no value before that season opened moves; its window does."""
+    other = sample.generate(reference, days=_days_times(days, days["season"] == season))
+    before = history["ds"] < opened
+    np.testing.assert_array_equal(history.loc[before, "y"].to_numpy(), other.loc[before, "y"].to_numpy())
+    s = calendar.season(season)
+    inside = history["ds"].between(pd.Timestamp(s.chunyun_start), pd.Timestamp(s.chunyun_end))
+    inside &= history["unique_id"].str.startswith("jiangxi/")
+    assert not np.array_equal(history.loc[inside, "y"].to_numpy(), other.loc[inside, "y"].to_numpy())
+
+
+def test_real_days_published_from_2025_01_14_shape_nothing_before(history, reference, days):
+    """The 2024 days derived from the 2025 pages (published from 2025-01-16) and the 2025 days changed:
+    nothing before 2025-01-14 moves (season 2024 is shaped by what was public before 2025-01-14)."""
+    late = days["published"] >= CUTOFF_2025
+    assert (late & (days["season"] == 2024)).sum() >= 200
+    other = sample.generate(reference, days=_days_times(days, late))
+    before = history["ds"] < CUTOFF_2025
+    np.testing.assert_array_equal(history.loc[before, "y"].to_numpy(), other.loc[before, "y"].to_numpy())
+    assert not np.array_equal(history.loc[~before, "y"].to_numpy(), other.loc[~before, "y"].to_numpy())
+
+
+def test_without_real_days_the_hand_set_shapes_come_back(reference, days):
+    """No real day public: seasons 2024 and 2025 take the hand-set shapes (and the trough rule) again."""
+    none = sample.generate(reference, days=days.iloc[0:0])
+    w = none.pivot(index="ds", columns="unique_id", values="y")
+    for season in REAL_SHAPED:
+        cross = window(w, f"national/{TOTAL_METRIC}", season)
+        eve = pd.Timestamp(calendar.season(season).spring_festival) - pd.Timedelta(days=1)
+        assert (cross < cross[eve]).sum() <= 2
 
 
 def test_season_targets_use_only_what_was_public(reference):

@@ -158,7 +158,8 @@ __all__ = [
 def ingest(path: str | Path, store: Store | None = None, source: str | None = None, dry_run: bool = False,
            replace: bool = False, max_problems: int | None = None) -> IngestReport:
     """Validate and store a CSV or Parquet file; see the module docstring for the rules.
-    ``max_problems``: list at most this many problems of each kind in detail (all are counted)."""
+    ``max_problems``: list at most this many problems in detail from the rows' own checks, and as
+    many again from the checks against the stored history (every problem is counted)."""
     raw = read_file(path)
     return _ingest_raw(raw, store, source or Path(path).name, dry_run, replace, max_problems)
 

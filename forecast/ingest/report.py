@@ -57,7 +57,8 @@ class IngestReport:
 
 
 class _Room:
-    """How many more problems of a kind to build in detail (None: all); counts the others."""
+    """How many more problems to build in detail (None: all), one budget shared by every check of
+    a pass; counts the others."""
 
     def __init__(self, limit: int | None):
         self.limit, self.built, self.omitted = limit, 0, 0

@@ -13,7 +13,9 @@ version:
 - **Shape** follows the lunar calendar and the official holiday from :mod:`forecast.calendar`
   (pre-festival build-up, 除夕/初一 trough, return peak on the last holiday days, the Lantern wave,
   toll-free uplift), ordinary days carry a weekday rhythm and the other public holidays, and the
-  noise is multiplicative AR(1). COVID years follow a stated factor path.
+  noise is multiplicative AR(1). COVID years follow a stated factor path. Seasons with real
+  national days (2024, 2025) follow the real national curve of each mode instead, as public
+  before the next season opened (Jiangxi with its stated deviation).
 - **Daily pins**: national days with a published actual are set to it; the adjustment is smoothed
   into the neighbours and the season totals are re-imposed on the other days.
 - **No look-ahead, by construction**: the values dated before season S+1 opens are computed from
@@ -30,6 +32,7 @@ Modules, by job:
 - ``asof``: the as-of view of the reference (what was public before a season opened);
 - ``targets``: season targets per series, the bridges onto the 2024 basis, the parts of a window;
 - ``shapes``: the day axis, season shapes, ordinary-day, COVID and trend factors;
+- ``realshape``: the season shape from the real national days (2024, 2025), read as of the next season;
 - ``draw``: one series drawn and calibrated, and :func:`generate`;
 - ``pins``: daily pins and the shape guards;
 - ``files``: ``history.csv.gz`` and ``calibration.csv`` written and read, the calibration table.

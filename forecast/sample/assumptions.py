@@ -121,10 +121,11 @@ RAMP_DAYS = 6  # a season's calibration factor phases in over its first days
 COVID_FADE_DAYS = 30  # a COVID season's factor fades out over the days after the window
 PIN_REACH = 2  # a pinned day's adjustment fades out over this many days on either side ...
 PIN_BRIDGE = 2  # ... and is interpolated linearly to a pin at most this many days away
-TROUGH_RANK = 3  # 除夕 is among the three lowest cross-regional days of a season
+TROUGH_RANK = 3  # 除夕 is among the three lowest cross-regional days of a hand-set season
 TROUGH_MARGIN = 0.012  # ordinary days average at least this much above the 1%-above-除夕 floor
-# The trough guard may move a published 除夕 pin down this much (within the 3% pin tolerance): it
-# does so once, for 2024-02-09 (published 19524万, above several ordinary days of that season).
+# The trough guard may move a published 除夕 pin down this much (within the 3% pin tolerance). It did
+# so for 2024-02-09 until the real days shaped 2024 (ASSUMPTIONS.md §6a: no trough rule there); it
+# still bounds the check that drops 2024's holiday-block calibration (targets._trough_feasible).
 MAX_TROUGH_PIN_MOVE = 0.025
 
 # COVID: factor on operating travel (rail = 1), knots (date, factor), linear in logs between them.

@@ -7,6 +7,8 @@ them (:mod:`forecast.sample.pins`) and returns the long frame.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,7 @@ from forecast.sample.assumptions import (
     TREND,
 )
 from forecast.sample.pins import _pin_region, _pins
+from forecast.sample.realshape import RealCurves, _default_days, _real_curves, _real_shape
 from forecast.sample.shapes import _Calendar, _calendar, _covid_factor, _ordinary_factor, _shape, _trend_years
 from forecast.sample.targets import _all_targets, _masks
 
@@ -54,7 +57,8 @@ def _weights(n: int, ramp_in: bool = True, ramp_out: bool = False) -> np.ndarray
     return w
 
 
-def _series(region: str, metric: str, targets: dict, cal: _Calendar, rng: np.random.Generator) -> np.ndarray:
+def _series(region: str, metric: str, targets: dict, cal: _Calendar, rng: np.random.Generator,
+            curves: RealCurves) -> np.ndarray:
     """Draw one series: an ordinary-day level path, season windows calibrated to their targets."""
     n = len(cal.days)
     ratio = CHUNYUN_RATIO[metric]
@@ -72,8 +76,8 @@ def _series(region: str, metric: str, targets: dict, cal: _Calendar, rng: np.ran
     for season in range(FIRST_SEASON, LAST_SEASON + 1):
         w = cal.windows[season]
         sl = slice(w.start, w.end + 1)
-        shape = _shape(metric, region, season, cal)
         annual = 1 + amp * np.cos(2 * np.pi * (cal.doy[sl] - peak) / 365.25)
+        shape = _season_shape(metric, region, season, cal, curves, annual * np.exp(log_level[sl]))
         raw = np.exp(log_level[sl]) * ratio * annual * shape * base[sl]
         t = targets[season][(region, metric)]
         if t.value is None:
@@ -98,6 +102,17 @@ def _series(region: str, metric: str, targets: dict, cal: _Calendar, rng: np.ran
     return y
 
 
+def _season_shape(metric: str, region: str, season: int, cal: _Calendar, curves: RealCurves,
+                  drift: np.ndarray) -> np.ndarray:
+    """The hand-set shape, or the real national curve (which already holds the annual cycle and the
+    trend over the window, ``drift``: taken out so that they do not count twice)."""
+    real = _real_shape(metric, region, season, cal, curves)
+    if real is None:
+        return _shape(metric, region, season, cal)
+    shape = real / (drift / drift.mean())
+    return shape / shape.mean()
+
+
 def _k(raw: np.ndarray, target: float, w: np.ndarray) -> float:
     k = 1 + (target - raw.sum()) / (raw * w).sum()
     if k <= 0.05:
@@ -110,21 +125,25 @@ def _calibrate(raw: np.ndarray, target: float, w: np.ndarray) -> np.ndarray:
 
 
 
-def generate(reference: pd.DataFrame | None = None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def generate(reference: pd.DataFrame | None = None, seed: int = DEFAULT_SEED,
+             days: pd.DataFrame | None = None) -> pd.DataFrame:
     """The sample history ``unique_id, ds, y`` (long form, base units, whole persons/vehicles).
 
-    Deterministic for a seed. ``reference`` defaults to :func:`forecast.reference.load_reference`.
+    Deterministic for a seed. ``reference`` defaults to :func:`forecast.reference.load_reference`,
+    ``days`` (the real national days that shape seasons 2024 and 2025) to
+    :func:`forecast.realdays.load_days`.
     """
     ref = _Ref(_default_reference(reference))
     targets = _all_targets(ref)
     cal = _calendar()
-    pins = _pins(ref, cal)
+    curves = _real_curves(_default_days(days), cal)
+    pins = replace(_pins(ref, cal), real_seasons=frozenset(season for season, _ in curves))
     frames = []
     for ri, region in enumerate(REGIONS):
         raw = {}
         for mi, metric in enumerate(GENERATED):
             rng = np.random.default_rng([int(seed), ri, mi])
-            raw[metric] = _series(region, metric, targets, cal, rng)
+            raw[metric] = _series(region, metric, targets, cal, rng, curves)
         series = _pin_region(raw, region, targets, pins, cal)
         values = {m: np.rint(series[m]) for m in GENERATED}
         values[TOTAL_METRIC] = sum(values[m] for m in MODES)

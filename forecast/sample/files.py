@@ -24,12 +24,13 @@ def sample_dir() -> Path:
 
 
 def write_sample(out_dir: str | Path | None = None, seed: int = DEFAULT_SEED,
-                 reference: pd.DataFrame | None = None) -> Path:
-    """Write ``history.csv.gz`` (and ``calibration.csv``) to ``out_dir``; byte-identical for a seed."""
+                 reference: pd.DataFrame | None = None, days: pd.DataFrame | None = None) -> Path:
+    """Write ``history.csv.gz`` (and ``calibration.csv``) to ``out_dir``; byte-identical for a seed.
+    ``reference`` and ``days`` (the real national days) as in :func:`~forecast.sample.draw.generate`."""
     out = Path(out_dir) if out_dir is not None else sample_dir()
     out.mkdir(parents=True, exist_ok=True)
     reference = _default_reference(reference)
-    sample = generate(reference, seed)
+    sample = generate(reference, seed, days)
     text = io.StringIO()
     frame = sample.assign(y=sample["y"].astype("int64"))
     frame.to_csv(text, index=False, date_format="%Y-%m-%d", lineterminator="\n")

@@ -41,6 +41,9 @@ PIN_METRIC = {("national", "highway_traffic_vehicles"): HIGHWAY}
 class _Pins:
     values: dict  # (region, metric) -> {day index: value}
     peaks: dict  # (region, metric, season) -> day index of a published peak date
+    # seasons shaped by the real national days (forecast.sample.realshape): their 除夕 is where the
+    # real curve puts it, so the trough rule (a stylised fact of the hand-set shapes) does not apply
+    real_seasons: frozenset = frozenset()
 
 
 def _pins(ref: _Ref, cal: _Calendar) -> _Pins:
@@ -145,7 +148,7 @@ def _guards(series: dict[str, np.ndarray], region: str, season: int, pins: _Pins
     cross = sum(series[m][w.start:w.end + 1] for m in MODES)
     eve = w.eve - w.start
     others = np.delete(np.arange(len(cross)), eve)
-    if (cross[others] < cross[eve]).sum() >= TROUGH_RANK:
+    if season not in pins.real_seasons and (cross[others] < cross[eve]).sum() >= TROUGH_RANK:
         target = 0.985 * np.sort(cross[others])[TROUGH_RANK - 1]
         given = published.get((region, TOTAL_METRIC), {}).get(w.eve)
         if given is not None:
@@ -153,7 +156,9 @@ def _guards(series: dict[str, np.ndarray], region: str, season: int, pins: _Pins
         if target < cross[eve] * 0.999:
             extra[(region, TOTAL_METRIC, w.eve)] = target
     hw = series[HIGHWAY][w.start:w.end + 1]
-    peak = pins.peaks.get((region, HIGHWAY, season))
+    # a region without its own published peak date peaks no earlier than the nation (Jiangxi's return
+    # is larger and later: 2025-02-04 against the national 2025-02-03); only Jiangxi 2024 takes it
+    peak = pins.peaks.get((region, HIGHWAY, season), pins.peaks.get(("national", HIGHWAY, season)))
     if peak is None:
         last, second = w.holiday_end, w.holiday_end - 1
         peak = last if series[HIGHWAY][last] >= series[HIGHWAY][second] else second
@@ -230,5 +235,8 @@ def _pin_region(raw: dict[str, np.ndarray], region: str, targets: dict, pins: _P
             log.debug("sample: %s %s: %d guard pins %s", region, season, len(extra),
                       sorted((m, str(cal.days[i].date())) for _, m, i in extra))
         pinned_days = {i for (r, m), days in merged.items() if m in (TOTAL_METRIC, *MODES) for i in days}
-        series = _compress_trough(pinned, region, season, pinned_days, targets, cal)
+        if season not in pins.real_seasons:
+            series = _compress_trough(pinned, region, season, pinned_days, targets, cal)
+        else:
+            series = pinned
     return series

@@ -223,6 +223,8 @@ class Writer:
             self._check_retractable(conn, load_id, load)
             old = conn.execute(sa.select(lr.unique_id, lr.ds, lr.y, lr.source, lr.loaded_at, lr.prev_load_id)
                                .where(lr.load_id == load_id)).all()
+            held = conn.execute(sa.select(sa.func.count()).select_from(observations)
+                                .where(o.load_id == load_id)).scalar_one()
             if old:
                 restore = (observations.update()
                            .where(o.unique_id == sa.bindparam("k_uid"), o.ds == sa.bindparam("k_ds"),
@@ -232,15 +234,16 @@ class Writer:
                 conn.execute(restore, [{"k_uid": r.unique_id, "k_ds": r.ds, "v_y": r.y, "v_source": r.source,
                                         "v_at": r.loaded_at, "v_load": r.prev_load_id} for r in old])
             deleted = conn.execute(observations.delete().where(o.load_id == load_id)).rowcount
+            restored = int(held) - int(deleted)  # a replaced row a later delete_rows removed is not restored
             conn.execute(load_rows.delete().where(lr.load_id == load_id))
             row = {"source": load["source"], "file": load["file"], "sha256": load["sha256"], "loaded_at": now,
-                   "accepted": int(deleted), "rejected": 0, "unchanged": 0, "replaced": len(old),
+                   "accepted": int(deleted), "rejected": 0, "unchanged": 0, "replaced": restored,
                    "action": "retract", "retracts": load_id}
             retract_id = int(conn.execute(loads.insert().values(**row).returning(loads.c.id)).scalar_one())
-        log.info("retract load %d: %d rows deleted, %d restored%s", load_id, deleted, len(old),
+        log.info("retract load %d: %d rows deleted, %d restored%s", load_id, deleted, restored,
                  " (dry run, rolled back)" if dry_run else "")
         return {"load_id": load_id, "retract_id": None if dry_run else retract_id, "source": load["source"],
-                "file": load["file"], "deleted": int(deleted), "restored": len(old), "dry_run": dry_run}
+                "file": load["file"], "deleted": int(deleted), "restored": restored, "dry_run": dry_run}
 
     @staticmethod
     def _check_retractable(conn: Connection, load_id: int, load) -> None:
