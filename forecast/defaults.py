@@ -5,7 +5,9 @@ with a published value (:func:`forecast.realdays.real_observations`: the ministr
 daily figures of 2024 and 2025 and the holiday days, each row's ``source`` naming its reference
 figure) the sample stores nothing. A store that already holds the sample at such a key has that
 row replaced by the real one (deleted, then the real row written); a row of the user's own is
-never overwritten (it is reported as a conflict instead).
+never overwritten (it is reported as a conflict instead). A store holding an older sample (the
+committed sample changed with the code) gets the new sample's values where they differ, on the
+sample's own rows only (:func:`refresh_sample`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Loaded:
     real: int = 0
     replaced_sample: int = 0
     conflicts: int = 0
+    refreshed_sample: int = 0  # sample rows whose stored value an older sample had written
 
 
 def _keys(frame: pd.DataFrame) -> pd.MultiIndex:
@@ -46,9 +49,11 @@ def load_defaults(store: Store, include_uncertain: bool = False) -> Loaded:
     """Load the real days and the sample (where nothing real is) into ``store``; idempotent."""
     real = realdays.real_observations(include_uncertain=include_uncertain)
     out = Loaded()
+    rows = real_wins(sample.load_sample(sample.sample_dir() / sample.SAMPLE_FILE), real)
     if provenance.SAMPLE not in store.sources():
-        path = sample.sample_dir() / sample.SAMPLE_FILE
-        out.sample = store.write(real_wins(sample.load_sample(path), real)).inserted
+        out.sample = store.write(rows).inserted
+    else:
+        out.refreshed_sample, out.sample = refresh_sample(store, rows)
     if real.empty:
         return out
     stored = store.read(sorted(real["unique_id"].unique()), sources=[provenance.SAMPLE])
@@ -58,3 +63,25 @@ def load_defaults(store: Store, include_uncertain: bool = False) -> Loaded:
     result = store.write(real)
     out.real, out.conflicts = result.inserted, len(result.conflicts)
     return out
+
+
+def refresh_sample(store: Store, rows: pd.DataFrame) -> tuple[int, int]:
+    """Bring the store's sample rows to ``rows`` (the committed sample, real days taken out).
+
+    A sample row whose value differs is rewritten; a key with no row at all gets the sample row;
+    a key holding a real or user row is left alone (the write reports it as a conflict). Returns
+    (rows rewritten, rows added)."""
+    stored = store.read(sorted(rows["unique_id"].unique()), sources=[provenance.SAMPLE])
+    old = pd.Series(stored["y"].to_numpy(dtype=float), index=_keys(stored))
+    keys = _keys(rows)
+    held = keys.isin(old.index)
+    differs = held.copy()
+    differs[held] = old.reindex(keys[held]).to_numpy() != rows["y"].to_numpy(dtype=float)[held]
+    changed = rows[differs]
+    if len(changed):
+        store.delete_rows(changed, provenance.SAMPLE)
+        store.write(changed)
+    added = store.write(rows[~held]).inserted if (~held).any() else 0
+    if len(changed) or added:
+        log.info("sample refreshed: %d stored sample rows rewritten, %d added", len(changed), added)
+    return len(changed), added

@@ -52,3 +52,24 @@ def test_the_users_own_row_is_never_overwritten(var_dir):
     assert loaded.conflicts == 1
     day = store.read([UID], start="2025-02-03", end="2025-02-03")
     assert (day["source"].iloc[0], day["y"].iloc[0]) == ("mine.csv", 1.0)
+
+
+def test_a_store_holding_an_older_sample_gets_the_new_values_and_keeps_the_users_rows(var_dir):
+    from forecast import sample
+
+    store = Store()
+    defaults.load_defaults(store)
+    uid, days = "jiangxi/highway_exit_vehicles", pd.date_range("2025-01-20", periods=5)
+    committed = store.read([uid], start=days[0], end=days[-1])
+    older = committed.assign(y=committed["y"] * 0.9)  # what an older sample had written
+    store.delete_rows(committed, provenance.SAMPLE)
+    store.write(older.iloc[:4])
+    store.write(pd.DataFrame({"unique_id": [uid], "ds": [days[4]], "y": [7.0], "source": ["mine.csv"]}))
+    loaded = defaults.load_defaults(store)
+    assert (loaded.refreshed_sample, loaded.sample) == (4, 0)
+    now = store.read([uid], start=days[0], end=days[-1]).set_index("ds")
+    assert list(now["y"].iloc[:4]) == list(committed["y"].iloc[:4])
+    assert (now["source"].iloc[4], now["y"].iloc[4]) == ("mine.csv", 7.0)
+    assert defaults.load_defaults(store).refreshed_sample == 0  # idempotent
+    assert len(store.read([uid])) == len(sample.load_sample(sample.sample_dir() / sample.SAMPLE_FILE)
+                                          .query("unique_id == @uid"))

@@ -33,10 +33,10 @@ def run(args) -> int:
         sample.write_sample(path.parent)
     store = Store()
     loaded = defaults.load_defaults(store, include_uncertain=args.include_uncertain)
-    log.info("prepare: stored %d sample rows and %d real rows (%d sample rows replaced by real ones, %d real rows "
-             "left out because the store holds another value)", loaded.sample, loaded.real, loaded.replaced_sample,
-             loaded.conflicts)
-    changed = loaded.sample + loaded.real + loaded.replaced_sample > 0
+    log.info("prepare: stored %d sample rows and %d real rows (%d sample rows replaced by real ones, %d sample rows "
+             "rewritten by a newer sample, %d real rows left out because the store holds another value)",
+             loaded.sample, loaded.real, loaded.replaced_sample, loaded.refreshed_sample, loaded.conflicts)
+    changed = loaded.sample + loaded.real + loaded.replaced_sample + loaded.refreshed_sample > 0
     from forecast.stations import prepare as station_prepare
 
     station_prepare.ensure_sample(store)
