@@ -443,3 +443,35 @@ def test_as_str_matches_astype_str():
         out = pipeline.as_str(values)
         assert out.dtype == object and out.name == "unique_id"
         assert out.tolist() == values.astype(str).tolist()
+
+
+def test_prepare_regenerates_a_station_sample_split_from_an_older_province_sample(tmp_path, monkeypatch, var_dir):
+    """The province's sample changed with the code: the stations made from the older one no longer
+    add up to it, so prepare makes them again and rewrites the store's station rows."""
+    from forecast import settings
+    from forecast.stations import prepare as st_prepare
+    from forecast.store import Store
+
+    real_data = Path(settings.load()["data_dir"])
+    data = tmp_path / "data"
+    (data / "sample").mkdir(parents=True)
+    for name in ("history.csv.gz", "calibration.csv"):
+        (data / "sample" / name).symlink_to(real_data / "sample" / name)
+    (data / "reference").symlink_to(real_data / "reference")
+    shutil.copytree(real_data / "stations", data / "stations")
+    monkeypatch.setenv("CHUNYUN_DATA_DIR", str(data))
+    province = ss.province_history("jiangxi")
+    older = province.assign(y=np.floor(province["y"] * 0.9))
+    ss.write(30, region="jiangxi", province=older)  # the files an older sample left behind
+    stale = ss.load("jiangxi")
+    store = Store()
+    store.write(stale)
+    assert not st_prepare.splits_province("jiangxi", stale)
+
+    assert st_prepare.ensure_sample(store) > 0
+    fresh = ss.load("jiangxi")
+    assert st_prepare.splits_province("jiangxi", fresh)
+    stored = store.read(sorted(fresh["unique_id"].unique()))
+    merged = fresh.merge(stored, on=["unique_id", "ds"], suffixes=("", "_stored"))
+    assert len(merged) == len(fresh) and (merged["y"] == merged["y_stored"]).all()
+    assert st_prepare.ensure_sample(store) == 0  # idempotent once it splits the province

@@ -39,7 +39,7 @@ def run(args) -> int:
     changed = loaded.sample + loaded.real + loaded.replaced_sample + loaded.refreshed_sample > 0
     from forecast.stations import prepare as station_prepare
 
-    station_prepare.ensure_sample(store)
+    changed = station_prepare.ensure_sample(store) > 0 or changed
     try:
         live = runs.current_run()
         if not args.force_train and not changed:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+import pandas as pd
+
+from forecast import defaults
 from forecast.stations import registry as st_registry
 from forecast.stations import sample as station_sample
 
@@ -12,19 +16,38 @@ log = logging.getLogger(__name__)
 DEFAULT_REGIONS = {"jiangxi": station_sample.DEFAULT_STATIONS}
 
 
-def ensure_sample(store) -> None:
-    """Generate the station sample of each default region when its series file is missing (as many
-    stations as its registry lists, else the default), and load it when the store has none of it."""
+def ensure_sample(store) -> int:
+    """Generate the station sample of each default region when its series file is missing or no
+    longer splits the province's sample (the sample changed with the code), and bring the store's
+    station rows to it. Returns how many station rows were written or rewritten."""
+    written = 0
     for region, default_n in DEFAULT_REGIONS.items():
         path = station_sample.series_path(region)
-        if not path.exists():
-            listed = len(st_registry.load(region))
-            n = listed or default_n
+        frame = station_sample.load(region) if path.exists() else None
+        if frame is None or not splits_province(region, frame):
+            n = len(st_registry.load(region)) or default_n
             log.info("prepare: generating %d SAMPLE stations of %s into %s", n, region, path.parent)
             station_sample.write(n, region=region)
-        frame = station_sample.load(region)
-        if frame.empty or store.has_series(frame["unique_id"].iloc[0]):
-            log.info("prepare: the store already holds the %s station sample", region)
+            frame = station_sample.load(region)
+        if frame.empty:
             continue
-        result = store.write(frame)
-        log.info("prepare: loaded the %s station sample into the store (%d rows)", region, result.inserted)
+        if not store.has_series(frame["unique_id"].iloc[0]):
+            result = store.write(frame)
+            log.info("prepare: loaded the %s station sample into the store (%d rows)", region, result.inserted)
+            written += result.inserted
+            continue
+        rewritten, added = defaults.refresh_sample(store, frame)
+        log.info("prepare: the store holds the %s station sample (%d rows rewritten, %d added)", region, rewritten, added)
+        written += rewritten + added
+    return written
+
+
+def splits_province(region: str, frame: pd.DataFrame) -> bool:
+    """Whether the stations plus their held-back days add up to the province's sample on every day."""
+    gaps = pd.read_parquet(station_sample.gaps_path(region), columns=["ds", "y"])
+    days = pd.concat([frame[["ds", "y"]], gaps], ignore_index=True)
+    split = days.groupby(pd.to_datetime(days["ds"]))["y"].sum()
+    province = station_sample.province_history(region)
+    expected = pd.Series(province["y"].to_numpy(dtype=float), index=pd.to_datetime(province["ds"]))
+    return bool(np.array_equal(split.reindex(expected.index, fill_value=0.0).to_numpy(dtype=float),
+                               expected.to_numpy()))
