@@ -13,8 +13,8 @@ For one series and one season the engine
 4. **nowcast** (:mod:`forecast.nowcast`): when the information date (``as_of``) falls inside the
    window, the days up to it are actuals; the remaining days are scaled by the ratio actual/forecast
    to date, shrunk towards 1 with weight ``n / (n + NOWCAST_SHRINK_DAYS)`` for ``n`` observed days
-   (on logs), times the last observed day's deviation from that level decaying as an AR(1)
-   (``phi**h`` for a day ``h`` days later); the level uncertainty shrinks by ``sqrt(1 - weight)``;
+   (on logs); the level uncertainty shrinks by ``sqrt(1 - weight)``. With ``nowcast_phi`` (off by
+   default) the last observed day's deviation from that level is also carried forward as an AR(1);
 5. simulates sample paths (lognormal AR(1) daily residuals plus one shared level shock) for the
    probability of each day being the season's peak and ``p_record``, the probability that the
    season's peak beats the highest day in the history up to the information date

@@ -14,10 +14,10 @@ its intervals and sample paths already assume), so the update adds no parameter 
 outcomes. With ``phi = 0`` the update is the single level ratio, exactly, and that is the engine's
 default: on the real days the model's ``phi_`` (0.87-0.92) helped the next day over a whole season
 (2025: one-day-ahead MAPE 7.41% -> 5.72%) but moved the season total too far after 10 and 20 days
-in both real seasons (in-season errors of 2024 have a lag-one autocorrelation near 0.58). Choosing
-``phi`` from the real seasons before the one forecast needs a second real season to judge it. Far from the
-last observed day ``phi**h`` vanishes and the level alone remains; the season's shape beyond the
-next few days is still the eve's.
+in both real seasons (in-season errors of 2024 have a lag-one autocorrelation of about 0.58).
+Choosing ``phi`` from the real seasons before the one forecast needs a second real season to judge
+it. Far from the last observed day ``phi**h`` vanishes and the level alone remains; the season's
+shape beyond the next few days is still the eve's.
 
 The spread of a day is not narrowed by the recent errors (see :func:`update`): on the 40 real
 days of 2024 (11 published, 29 derived) the AR(1) conditional spread put 45% of the one-day-ahead
@@ -87,7 +87,7 @@ def update(forecast: np.ndarray, actual: np.ndarray, observed: np.ndarray, phi: 
     was seen. The level's sd shrinks by ``sqrt(1 - w)``; the day's shape sd is left to the caller
     unchanged: the AR(1)'s conditional spread ``sigma * sqrt(1 - phi**2h)`` assumes the model's
     ``phi`` describes the in-season errors, and on the 2024 days it did not (the lag-one
-    autocorrelation of their errors was 0.57 against the model's 0.92; see the module doc).
+    autocorrelation of their errors was about 0.58 against the model's 0.92; see the module doc).
     """
     observed = np.asarray(observed, dtype=bool)
     forecast = np.asarray(forecast, dtype=float)

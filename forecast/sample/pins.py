@@ -156,8 +156,8 @@ def _guards(series: dict[str, np.ndarray], region: str, season: int, pins: _Pins
         if target < cross[eve] * 0.999:
             extra[(region, TOTAL_METRIC, w.eve)] = target
     hw = series[HIGHWAY][w.start:w.end + 1]
-    # a region without its own published peak date peaks no earlier than the nation (Jiangxi's return
-    # is larger and later: 2025-02-04 against the national 2025-02-03); only Jiangxi 2024 takes it
+    # a region without its own published peak date takes the nation's (Jiangxi's own, where published,
+    # is no earlier: 2025-02-04 against the national 2025-02-03); only Jiangxi 2024 takes it
     peak = pins.peaks.get((region, HIGHWAY, season), pins.peaks.get(("national", HIGHWAY, season)))
     if peak is None:
         last, second = w.holiday_end, w.holiday_end - 1
