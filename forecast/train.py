@@ -356,7 +356,7 @@ def _forward_task(task: Task) -> ForwardFit:
     fcs, left_out = {}, []
     for s in task.seasons:
         try:
-            fcs[s] = season_forecast(series, uid, s, cutoff, fitted=model, sigma=choice.sigma)
+            fcs[s] = season_forecast(series, uid, s, cutoff, model=choice.model, fitted=model, sigma=choice.sigma)
         except DATA_ERRORS as err:  # this season only
             left_out.append({"unique_id": uid, "season": int(s), "reason": _reason(err)})
     days = pd.date_range(cutoff + pd.Timedelta(days=1), task.end)

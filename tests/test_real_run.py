@@ -100,6 +100,24 @@ def test_summaries_tell_the_fitted_history_from_the_seasons_actuals(real_run):
     assert {m["history_kind"] for m in jx["metrics"].values()} == {"sample"}
 
 
+def test_the_forward_seasons_are_forecast_by_the_model_chosen_for_them(real_run):
+    """The served 2026 and 2027 forecasts come from the daily model chosen on the real seasons
+    before them (2024 and 2025), with its calibrated sigma, not from the engine's default: the
+    summary's model, the stored rows and the manifest say the same model."""
+    details = real_run.manifest["model_details"]
+    for uid in UIDS:
+        region, metric = uid.split("/")
+        for season in (2026, 2027):
+            chosen = details[uid]["daily_choice"][str(season)]["model"]
+            model = real_run.summary(region, season)["metrics"][metric]["model"]
+            assert model.split("+")[0] == chosen, (uid, season, model, chosen)
+            rows = real_run.forecasts
+            served = rows[(rows["unique_id"] == uid) & (rows["season"] == season)]["model"].unique()
+            assert {m.split("+")[0] for m in served} == {chosen}, (uid, season, served)
+    nat = details[NAT]["daily_choice"]["2026"]
+    assert nat["model"] != "hybrid" and "2024, 2025" in nat["reason"]  # a real-day model, so the check bites
+
+
 def test_the_cli_and_the_api_serve_the_runs_scorecard(real_run, capsys, monkeypatch):
     from api import create_app
     from forecast.cli import main
