@@ -34,7 +34,8 @@ class Loaded:
     refreshed_sample: int = 0  # sample rows whose stored value an older sample had written
 
 
-def _keys(frame: pd.DataFrame) -> pd.MultiIndex:
+def keys_of(frame: pd.DataFrame) -> pd.MultiIndex:
+    """The (unique_id, ds) key of each row."""
     return pd.MultiIndex.from_arrays([frame["unique_id"].astype(str), pd.to_datetime(frame["ds"])])
 
 
@@ -42,7 +43,7 @@ def real_wins(sample_rows: pd.DataFrame, real_rows: pd.DataFrame) -> pd.DataFram
     """The sample rows whose series and day have no real row."""
     if real_rows.empty:
         return sample_rows
-    return sample_rows[~_keys(sample_rows).isin(_keys(real_rows))].reset_index(drop=True)
+    return sample_rows[~keys_of(sample_rows).isin(keys_of(real_rows))].reset_index(drop=True)
 
 
 def load_defaults(store: Store, include_uncertain: bool = False) -> Loaded:
@@ -57,7 +58,7 @@ def load_defaults(store: Store, include_uncertain: bool = False) -> Loaded:
     if real.empty:
         return out
     stored = store.read(sorted(real["unique_id"].unique()), sources=[provenance.SAMPLE])
-    over_sample = _keys(real).isin(_keys(stored))
+    over_sample = keys_of(real).isin(keys_of(stored))
     if over_sample.any():  # the sample may equal a pinned real day: relabel it too, not only changed values
         out.replaced_sample = store.delete_rows(real[over_sample], provenance.SAMPLE)
     result = store.write(real)
@@ -72,8 +73,8 @@ def refresh_sample(store: Store, rows: pd.DataFrame) -> tuple[int, int]:
     a key holding a real or user row is left alone (the write reports it as a conflict). Returns
     (rows rewritten, rows added)."""
     stored = store.read(sorted(rows["unique_id"].unique()), sources=[provenance.SAMPLE])
-    old = pd.Series(stored["y"].to_numpy(dtype=float), index=_keys(stored))
-    keys = _keys(rows)
+    old = pd.Series(stored["y"].to_numpy(dtype=float), index=keys_of(stored))
+    keys = keys_of(rows)
     held = keys.isin(old.index)
     differs = held.copy()
     differs[held] = old.reindex(keys[held]).to_numpy() != rows["y"].to_numpy(dtype=float)[held]

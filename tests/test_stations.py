@@ -445,12 +445,10 @@ def test_as_str_matches_astype_str():
         assert out.tolist() == values.astype(str).tolist()
 
 
-def test_prepare_regenerates_a_station_sample_split_from_an_older_province_sample(tmp_path, monkeypatch, var_dir):
-    """The province's sample changed with the code: the stations made from the older one no longer
-    add up to it, so prepare makes them again and rewrites the store's station rows."""
+def private_station_data(tmp_path, monkeypatch) -> Path:
+    """A data folder of the test's own: the committed sample history and reference linked, the
+    station registries copied (writing a station sample rewrites them)."""
     from forecast import settings
-    from forecast.stations import prepare as st_prepare
-    from forecast.store import Store
 
     real_data = Path(settings.load()["data_dir"])
     data = tmp_path / "data"
@@ -460,6 +458,16 @@ def test_prepare_regenerates_a_station_sample_split_from_an_older_province_sampl
     (data / "reference").symlink_to(real_data / "reference")
     shutil.copytree(real_data / "stations", data / "stations")
     monkeypatch.setenv("CHUNYUN_DATA_DIR", str(data))
+    return data
+
+
+def test_prepare_regenerates_a_station_sample_split_from_an_older_province_sample(tmp_path, monkeypatch, var_dir):
+    """The province's sample changed with the code: the stations made from the older one no longer
+    add up to it, so prepare makes them again and rewrites the store's station rows."""
+    from forecast.stations import prepare as st_prepare
+    from forecast.store import Store
+
+    private_station_data(tmp_path, monkeypatch)
     province = ss.province_history("jiangxi")
     older = province.assign(y=np.floor(province["y"] * 0.9))
     ss.write(30, region="jiangxi", province=older)  # the files an older sample left behind
@@ -475,3 +483,41 @@ def test_prepare_regenerates_a_station_sample_split_from_an_older_province_sampl
     merged = fresh.merge(stored, on=["unique_id", "ds"], suffixes=("", "_stored"))
     assert len(merged) == len(fresh) and (merged["y"] == merged["y_stored"]).all()
     assert st_prepare.ensure_sample(store) == 0  # idempotent once it splits the province
+
+
+def test_prepare_deletes_stored_station_sample_rows_the_regenerated_sample_does_not_have(tmp_path, monkeypatch, var_dir):
+    """After the station sample is made again, a stored sample row at a held-back day or at a station
+    no longer generated is deleted, so the stations add up to the province again; a user's row stays."""
+    from forecast import provenance
+    from forecast.stations import prepare as st_prepare
+    from forecast.store import Store
+
+    private_station_data(tmp_path, monkeypatch)
+    province = ss.province_history("jiangxi")
+    ss.write(30, region="jiangxi", province=province.assign(y=np.floor(province["y"] * 0.9)))
+    gaps = pd.read_parquet(ss.gaps_path("jiangxi")).sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    gone = st_registry.station_uid("jiangxi", "sample_031")  # 30 stations are generated
+    stale = pd.DataFrame({"unique_id": [str(gaps["unique_id"].iat[0]), gone], "ds": [gaps["ds"].iat[0]] * 2,
+                          "y": [1234.0, 56.0], "source": provenance.SAMPLE})
+    user = pd.DataFrame({"unique_id": [str(gaps["unique_id"].iat[-1])], "ds": [gaps["ds"].iat[-1]], "y": [789.0],
+                         "source": "ops"})
+    store = Store()
+    store.write(pd.concat([ss.load("jiangxi"), stale, user], ignore_index=True))
+
+    assert st_prepare.ensure_sample(store) > 0
+    fresh = ss.load("jiangxi")
+    fresh_gaps = pd.read_parquet(ss.gaps_path("jiangxi"), columns=["unique_id", "ds", "y"])
+    assert st_prepare.splits_province("jiangxi", fresh)
+    assert pd.concat([stale, user]).merge(fresh, on=["unique_id", "ds"]).empty  # the keys the sample does not have
+    stored = store.read([*sorted(fresh["unique_id"].unique()), gone])
+    sample_rows = stored[stored["source"] == provenance.SAMPLE]
+    leftover = sample_rows.merge(stale[["unique_id", "ds"]], on=["unique_id", "ds"])
+    assert leftover.empty, f"stale sample station rows kept: {leftover.to_dict('records')}"
+    pd.testing.assert_frame_equal(sample_rows[["unique_id", "ds", "y"]].reset_index(drop=True),
+                                  fresh.sort_values(["unique_id", "ds"])[["unique_id", "ds", "y"]].reset_index(drop=True),
+                                  check_dtype=False)
+    kept = stored[stored["source"] == "ops"]
+    assert kept[["unique_id", "ds", "y"]].to_dict("records") == user[["unique_id", "ds", "y"]].to_dict("records")
+    split = pd.concat([sample_rows, fresh_gaps]).groupby("ds")["y"].sum()
+    assert (split.reindex(pd.to_datetime(province["ds"]), fill_value=0.0).to_numpy() == province["y"].to_numpy()).all()
+    assert st_prepare.ensure_sample(store) == 0

@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from forecast import defaults
+from forecast import defaults, provenance
 from forecast.stations import registry as st_registry
 from forecast.stations import sample as station_sample
 
@@ -19,7 +19,8 @@ DEFAULT_REGIONS = {"jiangxi": station_sample.DEFAULT_STATIONS}
 def ensure_sample(store) -> int:
     """Generate the station sample of each default region when its series file is missing or no
     longer splits the province's sample (the sample changed with the code), and bring the store's
-    station rows to it. Returns how many station rows were written or rewritten."""
+    station rows to it: afterwards the region's stored sample station rows are exactly the file's.
+    Returns how many station rows were written, rewritten or deleted."""
     written = 0
     for region, default_n in DEFAULT_REGIONS.items():
         path = station_sample.series_path(region)
@@ -29,17 +30,40 @@ def ensure_sample(store) -> int:
             log.info("prepare: generating %d SAMPLE stations of %s into %s", n, region, path.parent)
             station_sample.write(n, region=region)
             frame = station_sample.load(region)
+        deleted = delete_stale_sample(store, region, frame)
+        written += deleted
         if frame.empty:
             continue
         if not store.has_series(frame["unique_id"].iloc[0]):
             result = store.write(frame)
-            log.info("prepare: loaded the %s station sample into the store (%d rows)", region, result.inserted)
+            log.info("prepare: loaded the %s station sample into the store (%d rows, %d stale sample rows deleted)",
+                     region, result.inserted, deleted)
             written += result.inserted
             continue
         rewritten, added = defaults.refresh_sample(store, frame)
-        log.info("prepare: the store holds the %s station sample (%d rows rewritten, %d added)", region, rewritten, added)
+        log.info("prepare: the store holds the %s station sample (%d rows rewritten, %d added, %d stale sample rows deleted)",
+                 region, rewritten, added, deleted)
         written += rewritten + added
     return written
+
+
+def delete_stale_sample(store, region: str, frame: pd.DataFrame) -> int:
+    """Delete the region's stored sample station rows at keys ``frame`` does not have (days now
+    held back, stations no longer generated); real and user rows stay. Returns how many."""
+    stale = stale_sample_rows(store, region, frame)
+    if stale.empty:
+        return 0
+    return store.delete_rows(stale, provenance.SAMPLE)
+
+
+def stale_sample_rows(store, region: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The region's stored sample station rows whose (unique_id, ds) is not in ``frame``."""
+    stored = store.read(stored_station_uids(store, region), sources=[provenance.SAMPLE])
+    return stored[~defaults.keys_of(stored).isin(defaults.keys_of(frame))].reset_index(drop=True)
+
+
+def stored_station_uids(store, region: str) -> list[str]:
+    return [uid for uid in store.unique_ids() if st_registry.is_station_uid(uid) and uid.startswith(f"{region}/")]
 
 
 def splits_province(region: str, frame: pd.DataFrame) -> bool:
