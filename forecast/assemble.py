@@ -22,6 +22,7 @@ from forecast.engine import (
     FRAME_VALUE_COLUMNS,
     SeasonForecast,
     data_kind_of,
+    mode_shares,
     reconcile_modes,
     summary_of,
     topdown_ratio,
@@ -32,9 +33,10 @@ if TYPE_CHECKING:
     from forecast.train import Fits, Inputs, Plan
 
 
-def assemble(plan: Plan, fits: Fits, history: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """Each region's season forecasts with modes reconciled to the total, and the forward days outside
-    the windows the same way: the summaries (region -> season -> summary) and ``forecasts.parquet``."""
+def assemble(plan: Plan, fits: Fits, history: pd.DataFrame, rules: dict) -> tuple[dict, pd.DataFrame]:
+    """Each region's season forecasts with modes reconciled to the total (``rules``: (region, season) ->
+    :class:`forecast.selection.ModeRule`), and the forward days outside the windows the same way: the
+    summaries (region -> season -> summary) and ``forecasts.parquet``."""
     regions = sorted({region for region, _ in plan.parsed.values()})
     summaries: dict = {}
     rows = []
@@ -45,7 +47,7 @@ def assemble(plan: Plan, fits: Fits, history: pd.DataFrame) -> tuple[dict, pd.Da
                      if plan.parsed[u][0] == region and (u, s) in fits.season_fcs}
             if not group:
                 continue
-            reconcile_modes(group)
+            reconcile_modes(group, mode_shares(history, region, s, group, rules[(region, s)].rule))
             summaries[region][str(s)] = summary_of(group, region, s, next(iter(group.values())).cutoff, history=history)
             rows += [_season_rows(fc) for fc in group.values()]
         region_others = {u: fits.others[u] for u in fits.uids if plan.parsed[u][0] == region and u in fits.others}
@@ -119,7 +121,7 @@ def scorecard_of(series: dict, scored_fcs: dict, choices: dict, nowcasts: list, 
             "sample": scorecard.sample_rows(backtest)}
 
 
-def manifest_of(run_id: str, data: Inputs, plan: Plan, fits: Fits, choices: dict, bt_kind: str,
+def manifest_of(run_id: str, data: Inputs, plan: Plan, fits: Fits, choices: dict, rules: dict, bt_kind: str,
                 skipped: list[dict]) -> dict:
     """``manifest.json`` but ``stations`` and ``train_seconds`` (known once the run is written)."""
     first = plan.forward[0]
@@ -135,6 +137,8 @@ def manifest_of(run_id: str, data: Inputs, plan: Plan, fits: Fits, choices: dict
                               "total": {str(s): fits.season_fcs[(u, s)].total_model for s in plan.forward
                                         if (u, s) in fits.season_fcs}}
                           for u in fits.uids},
+        "mode_totals": {r: {str(s): rule.to_dict() for (rr, s), rule in sorted(rules.items()) if rr == r}
+                        for r in sorted({r for r, _ in rules})},
         "seasons": plan.seasons, "past_seasons": plan.past_seasons, "forward_seasons": plan.forward,
         "backtest": bt_kind, "versions": _versions(), "train_seconds": None,
         "skipped": sorted(skipped, key=lambda e: (e["unique_id"], e["season"] or 0)),

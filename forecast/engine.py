@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, intervals, nowcast, provenance, reference
+from forecast import calendar, intervals, mode_totals, nowcast, provenance, reference
 from forecast.errors import InvalidInput, NotFound, NotReady, Unprocessable
 from forecast.limits import MAX_FORECAST_DAYS
 from forecast.models import BASELINE, Forecaster, make
@@ -221,13 +221,19 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
 # ------------------------------------------------------------------------------------------------
 # a region: modes reconciled to the total
 
-def reconcile_modes(forecasts: dict[str, SeasonForecast]) -> dict[str, SeasonForecast]:
+def reconcile_modes(forecasts: dict[str, SeasonForecast], shares: dict[str, float] | None = None
+                    ) -> dict[str, SeasonForecast]:
     """Scale the five modes day by day so they add up to ``cross_regional_trips`` (top-down).
 
-    Observed days keep their actuals. Totals and bounds of the modes are rescaled with them.
+    With ``shares`` (the ``share`` rule of :mod:`forecast.mode_totals`), each mode's season total
+    is first brought to the total's forecast times its share. Observed days keep their actuals.
+    Totals and bounds of the modes are rescaled with them.
     """
     if TOTAL_METRIC not in forecasts or not all(m in forecasts for m in MODES):
         return forecasts
+    for m, ratio in mode_totals.share_ratios(forecasts, shares).items():
+        rescale(forecasts[m], ratio)
+        forecasts[m].total_model = "share"
     top = forecasts[TOTAL_METRIC].frame
     modes_sum = sum(forecasts[m].frame["yhat"].to_numpy() for m in MODES)
     ratio = topdown_ratio(top["yhat"].to_numpy(), modes_sum)
@@ -274,11 +280,13 @@ def map_series(fn, tasks: list, workers: int = 1) -> list:
 
 
 def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
-                  metrics=None, workers: int = 1, choices: dict | None = None) -> dict[str, SeasonForecast]:
+                  metrics=None, workers: int = 1, choices: dict | None = None,
+                  mode_rule: str = mode_totals.DEFAULT) -> dict[str, SeasonForecast]:
     """Every metric of ``region`` for ``season``, modes reconciled to the total.
 
     ``choices``: unique_id -> ``(model, sigma)`` (the run's per-series choice for this season,
     :mod:`forecast.selection`); a series not in it gets the default model and its own sigma.
+    ``mode_rule``: how the modes' season totals are set (:mod:`forecast.mode_totals`).
     """
     choices = choices or {}
     region = resolve_region(region)
@@ -290,25 +298,33 @@ def region_season(history: pd.DataFrame, region: str, season: int, cutoff=None, 
         raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
     tasks = [(history[history["unique_id"] == u], u, season, cutoff, as_of, *choices.get(u, (None, None)))
              for u in uids.values()]
-    return reconcile_modes(dict(zip(uids, map_series(_fit_task, tasks, workers), strict=True)))
+    forecasts = dict(zip(uids, map_series(_fit_task, tasks, workers), strict=True))
+    return reconcile_modes(forecasts, mode_shares(history, region, season, forecasts, mode_rule))
+
+
+def mode_shares(history: pd.DataFrame, region: str, season: int, forecasts: dict, rule: str) -> dict | None:
+    """The modes' shares for the ``share`` rule, known at the total's fit cutoff; None for ``own``."""
+    if rule != "share" or TOTAL_METRIC not in forecasts:
+        return None
+    return mode_totals.shares_at(history, region, season, forecasts[TOTAL_METRIC].cutoff)
 
 
 def summarize(history: pd.DataFrame, region: str, season: int, cutoff=None, as_of=None, *,
-              workers: int = 1, choices: dict | None = None) -> dict:
+              workers: int = 1, choices: dict | None = None, mode_rule: str = mode_totals.DEFAULT) -> dict:
     """The summary contract for ``region`` and ``season`` as known at ``cutoff`` / ``as_of``.
 
     ``history``: long frame ``unique_id, ds, y`` (``source`` optional, for ``data_kind``).
     ``cutoff``: the models see data up to it (default: the data end); a cutoff inside or after the
     window means "as known on that day": the days up to it are used as a nowcast. ``as_of``: an
-    explicit nowcast date. Totals are in base units; intervals are 80%. ``choices``: as for
-    :func:`region_season`.
+    explicit nowcast date. Totals are in base units; intervals are 80%. ``choices`` and
+    ``mode_rule``: as for :func:`region_season`.
     """
     season = _check_season(season)
     history = _check_history(history)
     data_end = history["ds"].max()
     cut = pd.Timestamp(cutoff) if cutoff is not None else data_end
     hist = history[history["ds"] <= max(cut, pd.Timestamp(as_of)) if as_of is not None else history["ds"] <= cut]
-    forecasts = region_season(hist, region, season, cut, as_of, workers=workers, choices=choices)
+    forecasts = region_season(hist, region, season, cut, as_of, workers=workers, choices=choices, mode_rule=mode_rule)
     return summary_of(forecasts, region, season, min(cut, data_end), history=history)
 
 
@@ -424,6 +440,6 @@ def _check_history(history: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-__all__ = ["SeasonForecast", "season_forecast", "region_season", "reconcile_modes", "summarize", "metric_summary",
+__all__ = ["SeasonForecast", "season_forecast", "region_season", "reconcile_modes", "mode_shares", "summarize", "metric_summary",
            "forecast_series", "forecast_distribution", "fit_series", "summary_of", "rescale", "fit_cutoff", "daily_model_for", "data_kind_of", "series_kinds",
            "BASELINE"]

@@ -155,6 +155,14 @@ class Run:
             return detail.get("daily"), None
         return chosen["model"], chosen.get("sigma")
 
+    def mode_rule(self, region: str, season: int | None = None) -> str:
+        """How this run set ``region``'s modes' season totals for ``season`` (:mod:`forecast.mode_totals`;
+        default: the first forward season), for a live fit that should match the run."""
+        from forecast import mode_totals
+
+        chosen = self.manifest.get("mode_totals", {}).get(region, {}).get(str(season or self.default_season))
+        return chosen["rule"] if chosen else mode_totals.DEFAULT
+
     def summary(self, region: str, season: int) -> dict:
         try:
             return self.summaries[region][str(season)]

@@ -18,16 +18,18 @@ A series with no real season before ``S`` keeps the engine's default model
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from forecast import calendar, provenance, reference
-from forecast.engine import SeasonForecast, daily_model_for, season_forecast
+from forecast import calendar, mode_totals, provenance, reference
+from forecast.engine import SeasonForecast, daily_model_for, reconcile_modes, season_forecast
 from forecast.models import make
 from forecast.models.features import season_dates
 from forecast.models.realshape import RealBlend
+from forecast.registry import MODES, TOTAL_METRIC, make_uid
 from forecast.season_totals import forecast_total
 
 NAIVE = "lunar_real"
@@ -133,3 +135,68 @@ def calibrated_sigma(frames: list[pd.DataFrame]) -> float:
         return MIN_SIGMA
     errors = np.concatenate([np.asarray(e, dtype=float) for e in shape])
     return float(max(np.sqrt(np.mean(errors**2)), MIN_SIGMA))
+
+
+# ------------------------------------------------------------------------------------------------
+# the modes' season totals (:mod:`forecast.mode_totals`), chosen per region the same way
+
+@dataclass(frozen=True)
+class ModeRule:
+    """How a region's modes get their season totals for one season, and why."""
+
+    rule: str
+    reason: str
+    scores: dict | None = None  # rule -> mean error (%) of the modes' totals over the seasons it rests on
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "reason": self.reason, "scores": self.scores}
+
+
+def mode_total_errors(forecasts: dict[str, SeasonForecast], actual: dict[str, pd.Series],
+                      shares: dict[str, float] | None) -> dict[str, float]:
+    """Per rule, the mean absolute error (%) of the modes' totals over their real days once reconciled
+    (``forecasts``: metric -> the season's forecast, left unchanged; ``actual``: metric -> real days)."""
+    out = {}
+    for rule in mode_totals.RULES:
+        group = {m: copy.deepcopy(fc) for m, fc in forecasts.items()}
+        reconcile_modes(group, shares if rule == "share" else None)
+        errors = []
+        for m in MODES:
+            f = group[m].frame.set_index("ds")["yhat"].reindex(actual[m].index)
+            errors.append(abs(float(f.sum()) / float(actual[m].sum()) - 1.0) * 100.0)
+        out[rule] = float(np.mean(errors))
+    return out
+
+
+def choose_mode_rule(season: int, errors: dict[int, dict[str, float]]) -> ModeRule:
+    """The rule for ``season`` from the real seasons scored before it (``errors``: season -> rule ->
+    :func:`mode_total_errors`); ``own`` stays unless ``share`` has the lower mean."""
+    before = {s: errors[s] for s in sorted(errors) if s < season}
+    if not before:
+        return ModeRule(mode_totals.DEFAULT, "no real season before this one: each mode's own season total")
+    scores = {r: round(float(np.mean([before[s][r] for s in before])), 3) for r in mode_totals.RULES}
+    seasons = ", ".join(map(str, sorted(before)))
+    if scores["share"] < scores["own"]:
+        return ModeRule("share", f"last season's shares beat the modes' own totals on the real days of {seasons}", scores)
+    return ModeRule(mode_totals.DEFAULT, f"last season's shares did not beat the modes' own totals on the real days of {seasons}",
+                    scores)
+
+
+def mode_rules(history: pd.DataFrame, scored: dict, choices: dict, regions, seasons) -> dict[tuple[str, int], ModeRule]:
+    """The mode-total rule of every region and season, from the regions' real seasons.
+
+    ``scored``: unique_id -> real season -> model -> forecast (:func:`fit_candidates`); a region's
+    real season counts when its total and every mode were scored on it, each with the daily model
+    chosen for that season (``choices``: (unique_id, season) -> :class:`Choice`)."""
+    out = {}
+    for region in regions:
+        uids = {m: make_uid(region, m) for m in (TOTAL_METRIC, *MODES)}
+        real = set.intersection(*(set(scored.get(u, {})) for u in uids.values()))
+        errors = {}
+        for s in sorted(real):
+            group = {m: scored[u][s][choices[(u, s)].model] for m, u in uids.items()}
+            actual = {m: real_actuals(history[history["unique_id"] == u], s) for m, u in uids.items()}
+            shares = mode_totals.shares_at(history, region, s, calendar.season(s).cutoff)
+            errors[s] = mode_total_errors(group, actual, shares)
+        out.update({(region, int(s)): choose_mode_rule(int(s), errors) for s in seasons})
+    return out

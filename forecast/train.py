@@ -175,7 +175,8 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
     skipped += scores.left_out
     choices = {(u, s): selection.choose(u, s, scores.frames.get(u, {})) for u in plan.uids for s in plan.seasons}
     fits = _fit(plan, choices, workers, progress, t0, skipped)
-    summaries, forecasts = assemble.assemble(plan, fits, data.history)
+    rules = selection.mode_rules(data.history, scores.forecasts, choices, {r for r, _ in plan.parsed.values()}, plan.seasons)
+    summaries, forecasts = assemble.assemble(plan, fits, data.history, rules)
     cached = load_cache(data.fingerprint, var_dir)
     if cached is not None:
         bt, bt_kind = cached.metrics, "full (cached)"
@@ -186,7 +187,7 @@ def train(store=None, cutoff=None, var_dir=None, workers: int = 2, progress: boo
     for region in summaries.values():
         for summary in region.values():
             summary["run_id"] = run_id
-    manifest = assemble.manifest_of(run_id, data, plan, fits, choices, bt_kind, skipped)
+    manifest = assemble.manifest_of(run_id, data, plan, fits, choices, rules, bt_kind, skipped)
     card = assemble.scorecard_of(plan.series, scores.forecasts, choices, fits.nowcasts, bt, fits.season_fcs)
     from forecast.stations import pipeline as station_pipeline
 

@@ -118,6 +118,35 @@ def test_the_forward_seasons_are_forecast_by_the_model_chosen_for_them(real_run)
     assert nat["model"] != "hybrid" and "2024, 2025" in nat["reason"]  # a real-day model, so the check bites
 
 
+def test_the_modes_season_totals_follow_the_rule_chosen_on_the_real_seasons_before(real_run):
+    """National 2025 keeps each mode's own total (2024 alone did not favour the shares); 2026 splits
+    the total by 2025's real shares, and a live summary at the run's cutoff says the same."""
+    from forecast import mode_totals
+    from forecast.engine import summarize
+    from forecast.registry import MODES
+
+    rules = real_run.manifest["mode_totals"]["national"]
+    assert rules["2025"]["rule"] == "own" and "2024" in rules["2025"]["reason"] and "2025" not in rules["2025"]["reason"]
+    assert rules["2026"]["rule"] == "share" and rules["2026"]["scores"]["share"] < rules["2026"]["scores"]["own"]
+    assert {r["rule"] for r in real_run.manifest["mode_totals"]["jiangxi"].values()} == {"own"}  # nothing real there
+    s2025 = real_run.summary("national", 2025)["metrics"]
+    assert not any(s2025[m]["model"].endswith("+share") for m in MODES)
+    s2026 = real_run.summary("national", 2026)["metrics"]
+    history = Store().read(UIDS)
+    real_2025 = {m: history[(history["unique_id"] == f"national/{m}") & (history["ds"].between("2025-01-14", "2025-02-22"))]["y"].sum()
+                 for m in MODES}
+    for m in MODES:
+        assert s2026[m]["model"].endswith("+share"), m
+        share = real_2025[m] / sum(real_2025.values())
+        # within 0.1%: the day-by-day top-down step after the shares moves each mode's total a little
+        assert s2026[m]["total"] / s2026["cross_regional_trips"]["total"] == pytest.approx(share, rel=1e-3), m
+    assert real_run.mode_rule("national", 2026) == "share" and real_run.mode_rule("jiangxi") == mode_totals.DEFAULT
+    live = summarize(history, "national", 2026, real_run.manifest["cutoff"], workers=1, mode_rule="share",
+                     choices={u: real_run.choice(u, 2026) for u in UIDS if u.startswith("national/")})
+    for m in MODES:
+        assert live["metrics"][m]["total"] == pytest.approx(s2026[m]["total"], rel=1e-9), m
+
+
 def test_the_cli_and_the_api_serve_the_runs_scorecard(real_run, capsys, monkeypatch):
     from api import create_app
     from forecast.cli import main

@@ -76,6 +76,19 @@ def live_choice(uid: str, season: int | None) -> tuple[str | None, float | None]
         return None, None
 
 
+def live_mode_rule(region: str, season: int | None) -> str:
+    """The live run's rule for the modes' season totals (:mod:`forecast.mode_totals`); the default
+    when there is no run yet."""
+    from forecast import mode_totals
+    from forecast.errors import NotReady
+    from forecast.runs import current_run
+
+    try:
+        return current_run().mode_rule(region, season)
+    except NotReady:
+        return mode_totals.DEFAULT
+
+
 def _station(args) -> int:
     from forecast import calendar
     from forecast.errors import Unprocessable

@@ -43,10 +43,11 @@ def run(args) -> int:
         if not uids:
             raise NotFound(f"no stored series for region {region}", hint="`chunyun series` lists the stored series")
         history = store.read(uids)
-        from forecast.cli.cmd_forecast import live_choice
+        from forecast.cli.cmd_forecast import live_choice, live_mode_rule
 
         choices = {u: live_choice(u, args.season) for u in uids}
-        summary = summarize(history, region, args.season, cutoff, as_of, workers=2, choices=choices)
+        summary = summarize(history, region, args.season, cutoff, as_of, workers=2, choices=choices,
+                            mode_rule=live_mode_rule(region, args.season))
     emit(summary, args.fmt, text=_text)
     return 0
 
