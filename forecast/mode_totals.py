@@ -11,7 +11,7 @@ Two rules, chosen per region and season by :func:`forecast.selection.choose_mode
 Why both: a mode's own model extrapolates its own trend. That serves the sample's smooth seasons,
 where the shares drift steadily, but it carries the operating modes' post-COVID break into the
 seasons after it (rail, road and water 10-14% low in 2025 against the published days, while the
-2024 shares were within 3%). Which rule a season uses is decided on the real seasons before it,
+2024 shares were within 3% of 2025's). Which rule a season uses is decided on the real seasons before it,
 as the daily models are; a region with none keeps ``own``.
 """
 
@@ -55,18 +55,22 @@ def shares_at(history: pd.DataFrame, region: str, season: int, cutoff) -> dict[s
 
 
 def share_ratios(forecasts: dict, shares: dict[str, float] | None) -> dict[str, float]:
-    """Per mode, the factor that brings its season total to the total's forecast times its share.
-
-    Empty (nothing to change) without shares, without the total and every mode, or once a day of
-    the season is observed: a nowcast's own actuals know more than last season's shares.
-    """
+    """Per mode, the factor on its days still to come that splits the total's days still to come by
+    the shares: before the season, each mode's total becomes the total's forecast times its share;
+    in a nowcast the observed days keep their actuals and only the rest is split, so a mode's total
+    moves on smoothly from the eve instead of falling back to its own model on day one. Empty
+    (nothing to change) without shares or without the total and every mode."""
     if not shares or TOTAL_METRIC not in forecasts or not all(m in forecasts and m in shares for m in MODES):
         return {}
-    group = [forecasts[m] for m in (TOTAL_METRIC, *MODES)]
-    if any(fc.frame["observed"].any() for fc in group):
-        return {}
-    top = forecasts[TOTAL_METRIC].total
-    return {m: top * shares[m] / forecasts[m].total for m in MODES if forecasts[m].total > 0}
+    top = forecasts[TOTAL_METRIC].frame
+    rest = ~top["observed"].to_numpy()
+    top_rest = float(top["yhat"].to_numpy()[rest].sum())
+    ratios = {}
+    for m in MODES:
+        mode_rest = float(forecasts[m].frame["yhat"].to_numpy()[rest].sum())
+        if mode_rest > 0 and top_rest > 0:
+            ratios[m] = top_rest * shares[m] / mode_rest
+    return ratios
 
 
 __all__ = ["RULES", "DEFAULT", "last_shares", "shares_at", "share_ratios"]

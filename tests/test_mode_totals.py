@@ -67,12 +67,16 @@ def test_without_shares_the_modes_keep_their_own_proportions():
         assert group[m].total_model == "regression"
 
 
-def test_once_a_day_is_observed_the_shares_change_nothing():
-    with_shares, without = _group(OWN, observed_days=3), _group(OWN, observed_days=3)
-    reconcile_modes(with_shares, SHARES)
-    reconcile_modes(without)
+def test_in_a_nowcast_the_observed_days_stay_and_the_days_to_come_are_split_by_the_shares():
+    group = _group(OWN, observed_days=3)
+    observed = {m: fc.frame["yhat"].to_numpy()[:3].copy() for m, fc in group.items()}
+    reconcile_modes(group, SHARES)
+    top_rest = group[TOTAL_METRIC].frame["yhat"].to_numpy()[3:].sum()
     for m in MODES:
-        assert with_shares[m].total == pytest.approx(without[m].total) and with_shares[m].total_model == "regression"
+        y = group[m].frame["yhat"].to_numpy()
+        np.testing.assert_array_equal(y[:3], observed[m])  # actuals are not rescaled
+        assert y[3:].sum() == pytest.approx(top_rest * SHARES[m] / sum(SHARES.values()), rel=1e-9), m
+        assert group[m].total == pytest.approx(y.sum()) and group[m].total_model == "share"
 
 
 def test_mode_errors_score_each_rule_on_the_real_days_and_leave_the_forecasts_alone():
