@@ -39,6 +39,16 @@ def source_kind(source: str) -> str:
     return "user"
 
 
+def kind_counts(rows_by_source: dict[str, int]) -> str:
+    """Rows per source kind, in the order sample, real, derived, user (``sample 3797; real 11``):
+    what a listing can show where the sources themselves (one per published day) are too many."""
+    totals: dict[str, int] = {}
+    for source, n in rows_by_source.items():
+        kind = source_kind(source)
+        totals[kind] = totals.get(kind, 0) + int(n)
+    return "; ".join(f"{k} {totals[k]}" for k in ("sample", "real", "derived", "user") if k in totals)
+
+
 def data_kind(sources: Iterable[str]) -> str | None:
     """The data kind of rows with these sources (see the module doc); ``None`` for no rows."""
     found = set(map(str, sources))

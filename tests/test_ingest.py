@@ -384,7 +384,7 @@ def test_series_and_history_commands(var_dir, tmp_path, capsys):
     assert rail["unit"] == "persons" and rail["first_ds"] == "2023-10-01" and sum(s["rows"] for s in series) == 1000
 
     assert main(["series", "--csv"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "unique_id,unit,first_ds,last_ds,rows,sources"
+    assert capsys.readouterr().out.splitlines()[0] == "unique_id,unit,first_ds,last_ds,rows,sources,kinds"
     assert main(["series"]) == 0
     assert RAIL in capsys.readouterr().out
 
@@ -398,6 +398,23 @@ def test_series_and_history_commands(var_dir, tmp_path, capsys):
     assert [r["y"] for r in rows] == expected[expected["unique_id"] == RAIL]["y"].tolist()
     assert main(["history", RAIL]) == 0
     assert "2023-10-01" in capsys.readouterr().out
+
+
+def test_the_series_listing_counts_rows_by_kind_where_the_sources_are_one_per_day(var_dir, capsys):
+    """A series of published days has one source per day (``real:<id>``): the text listing shows the
+    rows of each kind instead of every source, and --json keeps the sources."""
+    from forecast.store import Store
+
+    days = pd.date_range("2025-01-14", periods=40)
+    frame = pd.DataFrame({"unique_id": RAIL, "ds": days, "y": 1.0e7})
+    Store().write(frame.iloc[:5].assign(source="sample"))
+    Store().write(frame.iloc[5:].assign(source=[f"real:d{d.date()}-rail-a1" for d in days[5:]]))
+    assert main(["series"]) == 0
+    out = capsys.readouterr().out
+    assert "sample 5; real 35" in out and "real:" not in out and max(map(len, out.splitlines())) < 120
+    assert main(["series", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["kinds"] == "sample 5; real 35" and len(row["sources"].split(";")) == 36
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -47,3 +47,10 @@ def test_the_briefing_says_what_it_rests_on(lang):
     assert (briefing.SAMPLE_NOTE_ZH if lang == "zh" else briefing.SAMPLE_NOTE_EN) in sample
     real = briefing.data_lines({"data_kind": "real", "actuals_kind": "real"}, lang)
     assert len(real) == 1  # no caveat for real data
+
+
+def test_kind_counts_add_the_rows_of_each_source_kind_in_a_fixed_order():
+    counts = {"real:d1": 1, "sample": 30, "derived:x": 2, "real:d2": 1, "ops.csv": 4, "api": 1}
+    assert provenance.kind_counts(counts) == "sample 30; real 2; derived 2; user 5"
+    assert provenance.kind_counts({"real:d1": 3}) == "real 3"
+    assert provenance.kind_counts({}) == ""

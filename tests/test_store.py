@@ -206,12 +206,12 @@ def test_write_checks_its_frame(store):
 
 
 def test_series_listing(store):
-    assert list(store.series().columns) == ["unique_id", "unit", "first_ds", "last_ds", "rows", "sources"]
+    assert list(store.series().columns) == ["unique_id", "unit", "first_ds", "last_ds", "rows", "sources", "kinds"]
     store.write(BASE)
     store.write(obs([(RAIL, "2025-01-17", 1), ("atlantis/rail_passengers", "2025-01-01", 3)], source="b.csv"))
     s = store.series().set_index("unique_id")
     assert list(s.index) == ["atlantis/rail_passengers", RAIL, AIR]
-    assert s.loc[RAIL, "rows"] == 4 and s.loc[RAIL, "sources"] == "a.csv;b.csv"
+    assert s.loc[RAIL, "rows"] == 4 and s.loc[RAIL, "sources"] == "a.csv;b.csv" and s.loc[RAIL, "kinds"] == "user 4"
     assert s.loc[RAIL, "first_ds"] == pd.Timestamp("2025-01-14") and s.loc[RAIL, "last_ds"] == pd.Timestamp("2025-01-17")
     assert s.loc[AIR, "unit"] == "persons"
     assert s.loc["atlantis/rail_passengers", "unit"] is None  # region no longer in the registry

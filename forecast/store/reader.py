@@ -66,25 +66,29 @@ class Reader:
         return frame.reset_index(drop=True)
 
     def series(self) -> pd.DataFrame:
-        """One row per stored series: ``unique_id, unit, first_ds, last_ds, rows, sources``
-        (``sources``: the distinct sources, sorted, joined with ``;``)."""
+        """One row per stored series: ``unique_id, unit, first_ds, last_ds, rows, sources, kinds``
+        (``sources``: the distinct sources, sorted, joined with ``;``; ``kinds``: the rows of each
+        source kind, :func:`forecast.provenance.kind_counts`, e.g. ``sample 3797; derived 29``)."""
         o = observations.c
         with self.engine.connect() as conn:
             stats = conn.execute(
                 sa.select(o.unique_id, ds_text(self.dialect, sa.func.min(o.ds)),
                           ds_text(self.dialect, sa.func.max(o.ds)), sa.func.count()).group_by(o.unique_id)
             ).all()
-            pairs = conn.execute(sa.select(o.unique_id, o.source).distinct()).all()
+            pairs = conn.execute(sa.select(o.unique_id, o.source, sa.func.count()).group_by(o.unique_id, o.source)).all()
         sources: dict[str, list[str]] = {}
-        for uid, src in pairs:
+        counts: dict[str, dict[str, int]] = {}
+        for uid, src, n in pairs:
             sources.setdefault(uid, []).append(src)
+            counts.setdefault(uid, {})[src] = int(n)
         out = pd.DataFrame(stats, columns=["unique_id", "first_ds", "last_ds", "rows"])
         out["unit"] = [_unit_or_none(u) for u in out["unique_id"]]
         out["first_ds"] = pd.to_datetime(out["first_ds"], format="%Y-%m-%d")
         out["last_ds"] = pd.to_datetime(out["last_ds"], format="%Y-%m-%d")
         out["rows"] = out["rows"].astype("int64")
         out["sources"] = [";".join(sorted(sources.get(u, []))) for u in out["unique_id"]]
-        out = out[["unique_id", "unit", "first_ds", "last_ds", "rows", "sources"]]
+        out["kinds"] = [provenance.kind_counts(counts.get(u, {})) for u in out["unique_id"]]
+        out = out[["unique_id", "unit", "first_ds", "last_ds", "rows", "sources", "kinds"]]
         return out.sort_values("unique_id", key=lambda s: s.map(str)).reset_index(drop=True)
 
     def unique_ids(self) -> list[str]:
