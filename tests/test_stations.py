@@ -521,3 +521,25 @@ def test_prepare_deletes_stored_station_sample_rows_the_regenerated_sample_does_
     split = pd.concat([sample_rows, fresh_gaps]).groupby("ds")["y"].sum()
     assert (split.reindex(pd.to_datetime(province["ds"]), fill_value=0.0).to_numpy() == province["y"].to_numpy()).all()
     assert st_prepare.ensure_sample(store) == 0
+
+
+def test_a_cutoff_past_the_provinces_data_takes_the_share_of_the_last_days_known(backtest_setup, province):
+    """A run's cutoff can lie months after the province's last day (the real national days run on
+    to 2025-10-04, Jiangxi's sample ends 2025-06-30): the station's share is that of the last days
+    known, not zero, so the forward station forecasts differ from station to station."""
+    from forecast.stations.model import LunarShare
+
+    series, _ = backtest_setup
+    days = pd.date_range("2026-02-02", "2026-03-13")
+    shares = {}
+    for uid in sorted(series["unique_id"].astype(str).unique())[:5]:
+        one = series[series["unique_id"].astype(str) == uid]
+        hist = pd.DataFrame({"ds": one["ds"], "y": one["y"],
+                             "y_total": province.set_index("ds")["y"].reindex(one["ds"]).to_numpy()})
+        late = LunarShare().fit(hist, cutoff="2025-10-04", target_start=days[0])
+        at_end = LunarShare().fit(hist, cutoff=province["ds"].max(), target_start=days[0])
+        assert late.base_ > 0 and late.base_ == pytest.approx(at_end.base_) and late.cutoff_ == at_end.cutoff_
+        out = late.predict(days, np.full(len(days), 1e6), 0.05)
+        assert (out["yhat"] > 0).all() and (out["yhat_lower"] < out["yhat"]).all()
+        shares[uid] = out["yhat"].sum()
+    assert len({round(v, 6) for v in shares.values()}) == len(shares)  # not one share for all

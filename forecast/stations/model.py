@@ -107,6 +107,11 @@ class _Past:
     ages: list
 
 
+def _last_known(dense: np.ndarray) -> int:
+    """Index of the last known share."""
+    return int(np.flatnonzero(np.isfinite(dense))[-1])
+
+
 def _loo_errors(p: np.ndarray, w: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """Leave-one-season-out errors of the log share (the newest five seasons left out in turn)."""
     errs = []
@@ -144,6 +149,10 @@ class LunarShare:
         """``history``: ``ds, y, y_total`` (y may be missing on some days); ``target_start``: the
         first day to be forecast (default: the day after the cutoff), which sets the lag of ``adjust``."""
         shares = _Shares.of(history, cutoff)
+        if not np.isfinite(shares.dense[-self.base_days:]).any():
+            # the data ends before the base window: a run's cutoff can lie months past a province's
+            # data (the real national days run on after the sample), so the base is the last days known
+            shares = _Shares.of(history, pd.Timestamp((shares.first + _last_known(shares.dense)) * 86400, unit="s"))
         self.cutoff_, self.first_ = shares.cut, shares.first
         start = int(day_numbers([pd.Timestamp(target_start)])[0]) if target_start is not None else shares.cut + 1
         self.base_ = shares.mean(shares.cut - self.base_days + 1, shares.cut)
