@@ -394,6 +394,8 @@ def test_cli_stations(var_dir, station_template, capsys):
     assert main(["stations", "--csv", "--by", "load"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 13
     assert main(["stations", "--date", "2019-01-01"]) == 2
+    assert main(["stations", "--date", out["date"], "--top", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["date"] == out["date"] == str(pd.Timestamp(out["date"]).date())
     uid = out["rows"][0]["unique_id"]
     assert main(["forecast", "--unique-id", uid, "--season", "2026", "--csv"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()

@@ -127,8 +127,8 @@ class StationView:
         if by not in SORTS:
             raise InvalidInput(f"unknown sort {by!r}", hint=f"sort by {' or '.join(SORTS)}")
         region = self.check_region(region)
-        day = day or self.default_date(region)
-        ts = pd.Timestamp(day)
+        ts = pd.Timestamp(day or self.default_date(region)).normalize()
+        day = ts.date()  # a date whether the caller passed a date (the API) or a Timestamp (the CLI)
         fc = self.forecasts[(self.forecasts["region"] == region) & (self.forecasts["ds"] == ts)]
         if fc.empty:
             days = self.forecasts[self.forecasts["region"] == region]["ds"]
