@@ -157,6 +157,9 @@ def test_the_cli_and_the_api_serve_the_runs_scorecard(real_run, capsys, monkeypa
     assert out["run_id"] == real_run.id and {r["season"] for r in out["real"]} == {2025}
     assert main(["vintages", "--season", "2025", "--csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("unique_id,season,model,as_of,total")
+    assert main(["vintages", "--season", "2025"]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert "outturn 902,107万" in text[0] and text[2].startswith("eve ") and "e+09" not in "".join(text)
     client = create_app({"TESTING": True}).test_client()
     body = client.get(f"/v1/scorecard?season=2025&unique_id={NAT}").get_json()
     assert body["real"] == out["real"]
