@@ -150,7 +150,7 @@ class RunView:
         if fmt == "csv":
             return "unique_id,ds,yhat,yhat_lower,yhat_upper\r\n" + "".join(sf.csv_rows(level)[i:j]), "text/csv"
         meta = {"run_id": self.id, "unique_id": uid, "unit": registry.unit_of(uid), "level": level,
-                "data_kind": self.data_kind, "start": start.isoformat(), "end": end.isoformat(),
+                "data_kind": self.run.kind_of(uid), "start": start.isoformat(), "end": end.isoformat(),
                 "available": {"start": sf.ds[0], "end": sf.ds[-1]} if sf.ds else None}
         head = json.dumps(meta, ensure_ascii=False)[:-1]
         return f'{head},"rows":[{",".join(sf.json_rows(level)[i:j])}]}}', "application/json"

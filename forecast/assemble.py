@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from forecast import metrics, runs, scorecard
+from forecast import metrics, provenance, runs, scorecard
 from forecast.backtest import model_columns
 from forecast.engine import (
     FRAME_VALUE_COLUMNS,
@@ -137,6 +137,7 @@ def manifest_of(run_id: str, data: Inputs, plan: Plan, fits: Fits, choices: dict
                               "total": {str(s): fits.season_fcs[(u, s)].total_model for s in plan.forward
                                         if (u, s) in fits.season_fcs}}
                           for u in fits.uids},
+        "series_kinds": {u: provenance.frame_kind(plan.series[u][plan.series[u]["ds"] <= data.cut]) for u in fits.uids},
         "mode_totals": {r: {str(s): rule.to_dict() for (rr, s), rule in sorted(rules.items()) if rr == r}
                         for r in sorted({r for r, _ in rules})},
         "seasons": plan.seasons, "past_seasons": plan.past_seasons, "forward_seasons": plan.forward,

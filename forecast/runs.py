@@ -155,6 +155,29 @@ class Run:
             return detail.get("daily"), None
         return chosen["model"], chosen.get("sigma")
 
+    def kind_of(self, unique_id: str) -> str | None:
+        """What ``unique_id``'s forecast rests on (``real``, ``mixed``, ``sample``): the history it was
+        fitted on, for a toll station its region's stations and province; the run's kind when the
+        run does not say (one trained before the kinds were recorded)."""
+        if unique_id.count("/") == 2:
+            return self.stations_kind(unique_id.split("/")[0])
+        return self.manifest.get("series_kinds", {}).get(unique_id) or self.manifest.get("data_kind")
+
+    def region_kind(self, region: str | None) -> str | None:
+        """What the run's forecasts of ``region`` rest on, stations included; the run's kind for None."""
+        if region is None:
+            return self.manifest.get("data_kind")
+        from forecast import provenance
+
+        kinds = [self.kind_of(u) for u in self.manifest.get("series", []) if u.split("/")[0] == region]
+        if region in self.manifest.get("stations", {}):
+            kinds.append(self.stations_kind(region))
+        return provenance.combined(kinds) or self.manifest.get("data_kind")
+
+    def stations_kind(self, region: str) -> str | None:
+        """What ``region``'s toll-station forecasts rest on: its stations' rows and its province's."""
+        return self.manifest.get("stations", {}).get(region, {}).get("data_kind") or self.manifest.get("data_kind")
+
     def mode_rule(self, region: str, season: int | None = None) -> str:
         """How this run set ``region``'s modes' season totals for ``season`` (:mod:`forecast.mode_totals`;
         default: the first forward season), for a live fit that should match the run."""

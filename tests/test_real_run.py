@@ -147,6 +147,23 @@ def test_the_modes_season_totals_follow_the_rule_chosen_on_the_real_seasons_befo
         assert live["metrics"][m]["total"] == pytest.approx(s2026[m]["total"], rel=1e-9), m
 
 
+def test_every_forecast_says_what_its_own_series_rests_on(real_run, monkeypatch):
+    """The run holds real national days and Jiangxi's sample: a Jiangxi forecast or alert says
+    ``sample``, a national one ``mixed``, not the run's kind for both."""
+    from api import create_app
+
+    assert real_run.manifest["data_kind"] == "mixed"
+    assert real_run.kind_of(NAT) == "mixed" and real_run.kind_of("jiangxi/cross_regional_trips") == "sample"
+    assert real_run.region_kind("jiangxi") == "sample" and real_run.region_kind("national") == "mixed"
+    monkeypatch.setenv("CHUNYUN_VAR_DIR", str(real_run.path.parent.parent))
+    client = create_app({"TESTING": True}).test_client()
+    jx = client.get("/v1/forecasts?unique_id=jiangxi/highway_exit_vehicles&season=2026").get_json()
+    assert jx["data_kind"] == "sample" and len(jx["rows"]) == 40
+    assert client.get(f"/v1/forecasts?unique_id={NAT}&season=2026").get_json()["data_kind"] == "mixed"
+    assert client.get("/v1/alerts?region=jiangxi").get_json()["data_kind"] == "sample"
+    assert client.get("/v1/alerts").get_json()["data_kind"] == "mixed"
+
+
 def test_the_cli_and_the_api_serve_the_runs_scorecard(real_run, capsys, monkeypatch):
     from api import create_app
     from forecast.cli import main

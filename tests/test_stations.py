@@ -293,6 +293,7 @@ def station_template(synthetic_template, tmp_path_factory):
     series = series[series["unique_id"].astype(str).isin(keep)]
     history = pd.concat([series.assign(unique_id=series["unique_id"].astype(str)),
                          province.assign(unique_id="jiangxi/highway_exit_vehicles")], ignore_index=True)
+    history["source"] = "sample"
     root = tmp_path_factory.mktemp("station-run")
     staged = root / "run"
     shutil.copytree(synthetic_template, staged)
@@ -300,6 +301,7 @@ def station_template(synthetic_template, tmp_path_factory):
     summary = pipeline.train_into(staged, history, run.forecasts, [2025], [2026], pd.Timestamp("2025-06-30"), workers=1)
     manifest = json.loads((staged / "manifest.json").read_text())
     manifest["stations"] = summary
+    manifest["data_kind"] = "mixed"  # the run's other regions hold real days; its stations do not
     (staged / "manifest.json").write_text(json.dumps(manifest))
     return staged
 
@@ -373,6 +375,7 @@ def test_api_stations_forecasts_alerts_and_page(station_client):
     uid = row["unique_id"]
     fc = station_client.get(f"/v1/forecasts?unique_id={uid}&season=2026")
     assert fc.status_code == 200 and len(fc.get_json()["rows"]) == 40 and fc.get_json()["unit"] == "vehicles"
+    assert fc.get_json()["data_kind"] == "sample"  # the stations' own kind, not the run's (mixed)
     assert station_client.get("/v1/forecasts?unique_id=jiangxi/highway_exit_vehicles/sample_999").status_code == 404
     s = calendar.season(2026)
     al = station_client.get(f"/v1/alerts?from={s.chunyun_start}&days=40&region=jiangxi").get_json()["alerts"]

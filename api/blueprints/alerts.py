@@ -5,6 +5,7 @@ from flask import Blueprint
 from api.responses import live, table
 from api.schemas import route
 from api.validation import params
+from forecast import registry
 from forecast.alerts import COLUMNS
 
 bp = Blueprint("alerts", __name__)
@@ -15,6 +16,7 @@ def list_alerts():
     q = params("list_alerts")
     view = live()
     start, days, _, records = view.alerts(q.get("from"), q.get("days"), q.get("region"), q.get("min_level"))
-    envelope = {"run_id": view.id, "data_kind": view.data_kind, "from": start.isoformat(), "days": days,
+    region = registry.resolve_region(q["region"]) if q.get("region") else None
+    envelope = {"run_id": view.id, "data_kind": view.run.region_kind(region), "from": start.isoformat(), "days": days,
                 "region": q.get("region"), "min_level": q.get("min_level")}
     return table(records, q["format"], COLUMNS, envelope, key="alerts")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast import calendar
+from forecast import calendar, provenance
 from forecast.models.base import LEVEL_Z
 from forecast.stations import engines, reconcile
 from forecast.stations import registry as st_registry
@@ -355,6 +355,8 @@ def fit_all(history: pd.DataFrame, run_forecasts: pd.DataFrame, past_seasons: li
             continue
         out[region] = fit_region(region, st, prov, run_forecasts, past_seasons, forward, cutoff, work_dir, engine,
                                  workers, spark_master, session=session)
+        out[region].summary["data_kind"] = provenance.combined(
+            [provenance.frame_kind(st), provenance.frame_kind(history[history["unique_id"] == province_uid(region)])])
     return out
 
 

@@ -156,7 +156,7 @@ class StationView:
         rules = capacity_rules()
         over = int((rows["load_ratio"] >= min(rules.values())).sum()) if rules else 0
         meta = {"run_id": self.run.id, "region": region, "date": day.isoformat(), "season": calendar.season_of(ts),
-                "data_kind": self.run.manifest.get("data_kind"), "by": by, "stations": len(rows),
+                "data_kind": self.run.stations_kind(region), "by": by, "stations": len(rows),
                 "over_capacity": int((rows["load_ratio"] >= 1.0).sum()), "at_alert_level": over,
                 "model": self.summary.get(region, {}).get("model"), "method": self.summary.get(region, {}).get("method"),
                 "unit": "vehicles", "level": 80}
