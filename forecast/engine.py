@@ -170,7 +170,8 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     ``cutoff``: what the models may see (default: the last day of the history); capped at the eve
     of the window. ``as_of``: the information date for a nowcast (actuals up to it are used);
     defaults to ``cutoff`` when that falls inside or after the window. ``fitted``: a daily model
-    already fitted at the right cutoff (reused, e.g. by ``train``); ``total``: the season total
+    already fitted at the right cutoff (reused, e.g. by ``train``; without ``model`` its model is the
+    forecast's, never the engine's default fitted again); ``total``: the season total
     forecast made at that cutoff (reused by the backtest's nowcasts). ``sigma``: the daily log error
     to put in the intervals instead of the model's own in-sample one (calibrated on real days by
     :mod:`forecast.selection`). ``nowcast_phi``: the AR(1) coefficient the nowcast carries the last
@@ -187,7 +188,7 @@ def season_forecast(history: pd.DataFrame, unique_id: str, season: int, cutoff=N
     if len(past) < 60:
         raise Unprocessable(f"{unique_id} has {len(past)} days of history before {fcut.date()}",
                             hint="a season forecast needs at least 60 days of history before the season")
-    name = model or daily_model_for(unique_id)
+    name = model or (fitted.name if fitted is not None else daily_model_for(unique_id))
     if fitted is not None and fitted.name == name and pd.Timestamp(fitted.cutoff_) == fcut:
         daily = fitted
     else:

@@ -136,3 +136,16 @@ def test_without_actuals_in_the_window_the_forecast_is_the_same_for_both_rules(h
     a = season_forecast(history, uid, 2019, as_of=eve, nowcast_phi=None)
     b = season_forecast(history, uid, 2019, as_of=eve)
     assert a.as_of is None and np.array_equal(a.frame["yhat"], b.frame["yhat"]) and a.total == b.total
+
+
+def test_a_fitted_model_given_without_its_name_is_the_one_that_forecasts():
+    """``season_forecast(fitted=m)`` forecasts with ``m``, not with the engine's default fitted again:
+    the served 2026 forecasts were once the default's because train passed the model but not its name."""
+    history = synthetic()
+    uid = "jiangxi/highway_exit_vehicles"
+    cut = calendar.season(2019).cutoff
+    fitted = fit_series(history, uid, cut, "lunar_profile")
+    fc = season_forecast(history, uid, 2019, cut, fitted=fitted)
+    assert fc.daily_model == "lunar_profile" != fit_series(history, uid, cut).name
+    named = season_forecast(history, uid, 2019, cut, model="lunar_profile", fitted=fitted)
+    assert np.array_equal(fc.frame["yhat"], named.frame["yhat"])
