@@ -66,13 +66,15 @@ def load_defaults(store: Store, include_uncertain: bool = False) -> Loaded:
     return out
 
 
-def refresh_sample(store: Store, rows: pd.DataFrame) -> tuple[int, int]:
+def refresh_sample(store: Store, rows: pd.DataFrame, stored: pd.DataFrame | None = None) -> tuple[int, int]:
     """Bring the store's sample rows to ``rows`` (the committed sample, real days taken out).
 
     A sample row whose value differs is rewritten; a key with no row at all gets the sample row;
     a key holding a real or user row is left alone (the write reports it as a conflict). Returns
-    (rows rewritten, rows added)."""
-    stored = store.read(sorted(rows["unique_id"].unique()), sources=[provenance.SAMPLE])
+    (rows rewritten, rows added). ``stored``: the store's sample rows of those series, when the
+    caller has read them already."""
+    if stored is None:
+        stored = store.read(sorted(rows["unique_id"].unique()), sources=[provenance.SAMPLE])
     old = pd.Series(stored["y"].to_numpy(dtype=float), index=keys_of(stored))
     keys = keys_of(rows)
     held = keys.isin(old.index)

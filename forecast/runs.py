@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast import settings
+from forecast import provenance, settings
 from forecast.errors import NotFound, NotReady, Unprocessable
 from forecast.models.base import LEVEL_Z
 
@@ -167,8 +167,6 @@ class Run:
         """What the run's forecasts of ``region`` rest on, stations included; the run's kind for None."""
         if region is None:
             return self.manifest.get("data_kind")
-        from forecast import provenance
-
         kinds = [self.kind_of(u) for u in self.manifest.get("series", []) if u.split("/")[0] == region]
         if region in self.manifest.get("stations", {}):
             kinds.append(self.stations_kind(region))

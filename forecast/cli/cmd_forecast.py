@@ -67,26 +67,28 @@ def run(args) -> int:
 def live_choice(uid: str, season: int | None) -> tuple[str | None, float | None]:
     """The live run's model choice for a live fit, so that it forecasts what the run would; the
     engine's default when there is no run yet."""
-    from forecast.errors import NotReady
-    from forecast.runs import current_run
-
-    try:
-        return current_run().choice(uid, season)
-    except NotReady:
-        return None, None
+    run = _live_run()
+    return run.choice(uid, season) if run is not None else (None, None)
 
 
 def live_mode_rule(region: str, season: int | None) -> str:
     """The live run's rule for the modes' season totals (:mod:`forecast.mode_totals`); the default
     when there is no run yet."""
     from forecast import mode_totals
+
+    run = _live_run()
+    return run.mode_rule(region, season) if run is not None else mode_totals.DEFAULT
+
+
+def _live_run():
+    """The current run, or None before the first one."""
     from forecast.errors import NotReady
     from forecast.runs import current_run
 
     try:
-        return current_run().mode_rule(region, season)
+        return current_run()
     except NotReady:
-        return mode_totals.DEFAULT
+        return None
 
 
 def _station(args) -> int:

@@ -349,14 +349,14 @@ def fit_all(history: pd.DataFrame, run_forecasts: pd.DataFrame, past_seasons: li
         session = engines.spark_session(spark_master or engines.DEFAULT_MASTER)
     for region in sorted(regions.unique()):
         st = stations[(regions == region).to_numpy()]
-        prov = history[history["unique_id"] == province_uid(region)][["ds", "y"]]
+        province = history[history["unique_id"] == province_uid(region)]
+        prov = province[["ds", "y"]]
         if prov.empty:
             log.warning("stations of %s have no province series %s: skipped", region, province_uid(region))
             continue
         out[region] = fit_region(region, st, prov, run_forecasts, past_seasons, forward, cutoff, work_dir, engine,
                                  workers, spark_master, session=session)
-        out[region].summary["data_kind"] = provenance.combined(
-            [provenance.frame_kind(st), provenance.frame_kind(history[history["unique_id"] == province_uid(region)])])
+        out[region].summary["data_kind"] = provenance.combined([provenance.frame_kind(st), provenance.frame_kind(province)])
     return out
 
 

@@ -30,7 +30,8 @@ def ensure_sample(store) -> int:
             log.info("prepare: generating %d SAMPLE stations of %s into %s", n, region, path.parent)
             station_sample.write(n, region=region)
             frame = station_sample.load(region)
-        deleted = delete_stale_sample(store, region, frame)
+        stored = store.read(stored_station_uids(store, region), sources=[provenance.SAMPLE])
+        deleted = delete_stale_sample(store, stored, frame)
         written += deleted
         if frame.empty:
             continue
@@ -40,26 +41,20 @@ def ensure_sample(store) -> int:
                      region, result.inserted, deleted)
             written += result.inserted
             continue
-        rewritten, added = defaults.refresh_sample(store, frame)
+        rewritten, added = defaults.refresh_sample(store, frame, stored=stored)
         log.info("prepare: the store holds the %s station sample (%d rows rewritten, %d added, %d stale sample rows deleted)",
                  region, rewritten, added, deleted)
         written += rewritten + added
     return written
 
 
-def delete_stale_sample(store, region: str, frame: pd.DataFrame) -> int:
-    """Delete the region's stored sample station rows at keys ``frame`` does not have (days now
+def delete_stale_sample(store, stored: pd.DataFrame, frame: pd.DataFrame) -> int:
+    """Delete the stored sample station rows (``stored``) at keys ``frame`` does not have (days now
     held back, stations no longer generated); real and user rows stay. Returns how many."""
-    stale = stale_sample_rows(store, region, frame)
+    stale = stored[~defaults.keys_of(stored).isin(defaults.keys_of(frame))]
     if stale.empty:
         return 0
     return store.delete_rows(stale, provenance.SAMPLE)
-
-
-def stale_sample_rows(store, region: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The region's stored sample station rows whose (unique_id, ds) is not in ``frame``."""
-    stored = store.read(stored_station_uids(store, region), sources=[provenance.SAMPLE])
-    return stored[~defaults.keys_of(stored).isin(defaults.keys_of(frame))].reset_index(drop=True)
 
 
 def stored_station_uids(store, region: str) -> list[str]:
